@@ -1,0 +1,114 @@
+from django.db import models
+
+
+class ClusterStatus(models.Model):
+    """One row of a cluster-status snapshot.
+
+    A collection writes one `cluster` row (the cluster-wide summary) and one `node` row per
+    (host, role) it saw, all sharing `collection_id` and `collected_at`. Scripts that push host
+    metrics write `node` rows with role `host` and a collection of their own. Metrics are plain
+    nullable columns so DBAs and reports can query them; NULL means "not reported", never zero.
+    """
+
+    class Scope(models.TextChoices):
+        CLUSTER = "cluster"
+        NODE = "node"
+
+    class Role(models.TextChoices):
+        CLUSTER = "cluster"
+        NAMENODE = "namenode", "NameNode"
+        DATANODE = "datanode", "DataNode"
+        RESOURCEMANAGER = "resourcemanager", "ResourceManager"
+        NODEMANAGER = "nodemanager", "NodeManager"
+        HOST = "host", "host metrics"
+
+    class Source(models.TextChoices):
+        COLLECTOR = "collector"
+        PUSH = "push"
+        DEMO = "demo"
+
+    collection_id = models.CharField(max_length=32, help_text="Shared by the rows of one snapshot.")
+    collected_at = models.DateTimeField()
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    host = models.CharField(max_length=255, blank=True, help_text="Empty on the cluster row.")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    # cluster row: ok / warning / critical / unreachable; DataNode: live / stale / dead /
+    # decommissioning / decommissioned; NameNode and ResourceManager: active / standby /
+    # unreachable; NodeManager: YARN's NodeState (RUNNING, LOST, UNHEALTHY, …); host: up.
+    state = models.CharField(max_length=32, blank=True)
+    reachable = models.BooleanField(default=True)
+    error = models.TextField(blank=True, help_text='What failed, e.g. "NameNode unreachable: …".')
+
+    # HDFS (NameNode FSNamesystemState / FSNamesystem / NameNodeInfo; per DataNode from LiveNodes)
+    capacity_total_bytes = models.BigIntegerField(null=True, blank=True)
+    capacity_used_bytes = models.BigIntegerField(null=True, blank=True)
+    capacity_remaining_bytes = models.BigIntegerField(null=True, blank=True)
+    capacity_used_non_dfs_bytes = models.BigIntegerField(null=True, blank=True)
+    capacity_used_pct = models.FloatField(null=True, blank=True)
+    live_datanodes = models.IntegerField(null=True, blank=True)
+    dead_datanodes = models.IntegerField(null=True, blank=True)
+    stale_datanodes = models.IntegerField(null=True, blank=True)
+    decommissioning_datanodes = models.IntegerField(null=True, blank=True)
+    volume_failures = models.IntegerField(null=True, blank=True)
+    missing_blocks = models.BigIntegerField(null=True, blank=True)
+    corrupt_blocks = models.BigIntegerField(null=True, blank=True)
+    under_replicated_blocks = models.BigIntegerField(null=True, blank=True)
+    pending_deletion_blocks = models.BigIntegerField(null=True, blank=True)
+    blocks_total = models.BigIntegerField(null=True, blank=True)
+    files_total = models.BigIntegerField(null=True, blank=True)
+    safe_mode = models.BooleanField(null=True, blank=True)
+    active_namenode = models.CharField(max_length=255, blank=True)
+    last_contact_seconds = models.IntegerField(null=True, blank=True, help_text="DataNode rows.")
+
+    # YARN (ResourceManager /ws/v1/cluster/metrics; per NodeManager from /ws/v1/cluster/nodes)
+    apps_submitted = models.IntegerField(null=True, blank=True)
+    apps_running = models.IntegerField(null=True, blank=True)
+    apps_pending = models.IntegerField(null=True, blank=True)
+    apps_completed = models.IntegerField(null=True, blank=True)
+    apps_failed = models.IntegerField(null=True, blank=True)
+    apps_killed = models.IntegerField(null=True, blank=True)
+    memory_total_mb = models.BigIntegerField(null=True, blank=True)
+    memory_allocated_mb = models.BigIntegerField(null=True, blank=True)
+    memory_available_mb = models.BigIntegerField(null=True, blank=True)
+    vcores_total = models.IntegerField(null=True, blank=True)
+    vcores_allocated = models.IntegerField(null=True, blank=True)
+    vcores_available = models.IntegerField(null=True, blank=True)
+    containers_allocated = models.IntegerField(null=True, blank=True)
+    containers_pending = models.IntegerField(null=True, blank=True)
+    nodemanagers_total = models.IntegerField(null=True, blank=True)
+    nodemanagers_active = models.IntegerField(null=True, blank=True)
+    nodemanagers_lost = models.IntegerField(null=True, blank=True)
+    nodemanagers_unhealthy = models.IntegerField(null=True, blank=True)
+    nodemanagers_decommissioned = models.IntegerField(null=True, blank=True)
+    health_report = models.TextField(blank=True, help_text="NodeManager rows.")
+
+    # Host metrics pushed by scripts
+    cpu_pct = models.FloatField(null=True, blank=True)
+    memory_used_pct = models.FloatField(null=True, blank=True)
+    disk_used_pct = models.FloatField(null=True, blank=True)
+    load_1m = models.FloatField(null=True, blank=True)
+    load_5m = models.FloatField(null=True, blank=True)
+    load_15m = models.FloatField(null=True, blank=True)
+
+    details = models.JSONField(
+        default=dict, blank=True, help_text="Further fields as reported, for diagnosis."
+    )
+
+    class Meta:
+        db_table = "cluster_status"
+        ordering = ["-collected_at", "-id"]
+        verbose_name = "cluster status"
+        verbose_name_plural = "cluster status"
+        indexes = [
+            # The latest cluster snapshot, history charts, and retention pruning per scope.
+            models.Index(fields=["scope", "collected_at"], name="cluster_status_scope_time"),
+            # A host's metrics history and the per-node list of the latest state.
+            models.Index(fields=["host", "collected_at"], name="cluster_status_host_time"),
+            # The node rows belonging to one snapshot.
+            models.Index(fields=["collection_id"], name="cluster_status_collection"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.host or "cluster"
+        return f"{who} {self.role} {self.state} @ {self.collected_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from diagnosis.models import Diagnosis, FaultRecord
+
+
+@admin.register(FaultRecord)
+class FaultRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "host", "severity", "status", "occurrences", "last_seen"]
+    list_filter = ["status", "severity"]
+    raw_id_fields = ["first_log", "latest_log"]
+
+
+@admin.register(Diagnosis)
+class DiagnosisAdmin(admin.ModelAdmin):
+    list_display = ["id", "fault", "engine", "created_at"]
+    raw_id_fields = ["fault"]

@@ -1,0 +1,315 @@
+"""Writes for fault records: grouping occurrences, and the lifecycle operators drive.
+
+Callers hand in occurrences already fingerprinted (log detection, cluster thresholds); this
+module decides what they do to the records. Lifecycle, Sentry-style: open → acknowledged →
+resolved, or ignored; an occurrence whose log time is after the resolution reopens the record
+as a regression; an ignored record keeps counting but stays ignored.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from diagnosis.models import FaultEvent, FaultRecord, FaultType
+
+Status = FaultRecord.Status
+Action = FaultEvent.Action
+SYSTEM_ACTOR = "system"
+ACTIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
+
+
+def fingerprint_for(*parts: str) -> str:
+    """A stable 64-character key for the parts that make two occurrences the same fault."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One sighting of a fault, as detection or a threshold check reports it."""
+
+    fault_type: FaultType
+    fingerprint: str
+    host: str
+    title: str
+    seen_at: datetime  # log time of the line, or the collection time of a metric
+    sample: str = ""
+    message: str = ""
+    component: str = ""
+    log_id: int | None = None
+    count: int = 1
+    severity: str | None = None  # None: keep the record's (or the type's default) severity
+
+
+@dataclass
+class _Merged:
+    first: Occurrence
+    latest: Occurrence
+    count: int = 0
+    severity: str | None = None
+
+
+def _merge(occurrences: Iterable[Occurrence]) -> dict[str, _Merged]:
+    merged: dict[str, _Merged] = {}
+    for occ in occurrences:
+        entry = merged.get(occ.fingerprint)
+        if entry is None:
+            entry = merged[occ.fingerprint] = _Merged(first=occ, latest=occ)
+        if occ.seen_at < entry.first.seen_at:
+            entry.first = occ
+        if occ.seen_at >= entry.latest.seen_at:
+            entry.latest = occ
+        entry.count += occ.count
+        if occ.severity:
+            entry.severity = occ.severity
+    return merged
+
+
+def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[FaultRecord]:
+    """Fold occurrences into their fault records; returns the records touched.
+
+    Runs in the caller's transaction when there is one (ingestion stores lines and faults
+    together, so an idempotent retry changes neither). Records are locked in fingerprint order,
+    so concurrent batches that share faults cannot deadlock each other.
+    """
+    merged = _merge(occurrences)
+    touched = []
+    with transaction.atomic():
+        for fingerprint in sorted(merged):
+            touched.append(_record_one(fingerprint, merged[fingerprint]))
+    return touched
+
+
+def _record_one(fingerprint: str, merged: _Merged) -> FaultRecord:
+    record = FaultRecord.objects.select_for_update().filter(fingerprint=fingerprint).first()
+    if record is None:
+        try:
+            with transaction.atomic():  # savepoint: a concurrent insert of the same key may win
+                return _create(fingerprint, merged)
+        except IntegrityError:
+            # Another worker created it between our SELECT and INSERT; its row is committed now.
+            record = FaultRecord.objects.select_for_update().get(fingerprint=fingerprint)
+    _apply(record, merged)
+    return record
+
+
+def _create(fingerprint: str, merged: _Merged) -> FaultRecord:
+    first, latest = merged.first, merged.latest
+    record = FaultRecord.objects.create(
+        fault_type=first.fault_type,
+        fingerprint=fingerprint,
+        host=first.host,
+        component=first.component[:255],
+        title=first.title[:255],
+        message=first.message,
+        severity=merged.severity or first.fault_type.default_severity,
+        status=Status.OPEN,
+        first_seen=first.seen_at,
+        last_seen=latest.seen_at,
+        occurrences=merged.count,
+        first_sample=first.sample,
+        latest_sample=latest.sample,
+        first_log_id=first.log_id,
+        latest_log_id=latest.log_id,
+    )
+    FaultEvent.objects.create(fault=record, action=Action.OPENED, actor=SYSTEM_ACTOR)
+    return record
+
+
+def _apply(record: FaultRecord, merged: _Merged) -> None:
+    first, latest = merged.first, merged.latest
+    record.occurrences += merged.count
+    changed = {"occurrences", "updated_at"}
+    if first.seen_at < record.first_seen:  # a late line from before the first one we knew
+        record.first_seen, record.first_sample = first.seen_at, first.sample
+        record.first_log_id = first.log_id
+        changed |= {"first_seen", "first_sample", "first_log"}
+    if latest.seen_at >= record.last_seen:
+        record.last_seen, record.latest_sample = latest.seen_at, latest.sample
+        record.latest_log_id = latest.log_id
+        changed |= {"last_seen", "latest_sample", "latest_log"}
+    if merged.severity and merged.severity != record.severity:
+        record.severity = merged.severity
+        changed.add("severity")
+    # Only an occurrence logged after the resolution is a regression: late-delivered lines from
+    # before it (a Flume backlog draining) must not reopen what an operator closed.
+    if record.status == Status.RESOLVED and latest.seen_at > record.resolved_at:
+        record.status = Status.OPEN
+        record.is_regression = True
+        record.regressed_at = timezone.now()
+        changed |= {"status", "is_regression", "regressed_at"}
+        FaultEvent.objects.create(
+            fault=record,
+            action=Action.REGRESSED,
+            actor=SYSTEM_ACTOR,
+            note=f"Seen again at {latest.seen_at.isoformat()} after resolution.",
+        )
+    record.save(update_fields=sorted(changed))
+
+
+# --- Lifecycle --------------------------------------------------------------------------------
+
+
+class FaultTransitionError(ValidationError):
+    """The requested transition is not allowed from the fault's current status."""
+
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS = {
+    Action.ACKNOWLEDGED: ((Status.OPEN,), Status.ACKNOWLEDGED),
+    Action.RESOLVED: ((Status.OPEN, Status.ACKNOWLEDGED), Status.RESOLVED),
+    Action.IGNORED: ((Status.OPEN, Status.ACKNOWLEDGED, Status.RESOLVED), Status.IGNORED),
+    Action.REOPENED: ((Status.ACKNOWLEDGED, Status.RESOLVED, Status.IGNORED), Status.OPEN),
+}
+
+
+def fault_transition(
+    *,
+    fault: FaultRecord,
+    action: str,
+    actor: str,
+    note: str = "",
+    resolution: str = FaultRecord.Resolution.MANUAL,
+) -> FaultRecord:
+    """Move a fault through its lifecycle, recording who did it and when."""
+    if action not in TRANSITIONS:
+        raise FaultTransitionError(f"Unknown action {action!r}.")
+    sources, target = TRANSITIONS[Action(action)]
+    now = timezone.now()
+    with transaction.atomic():
+        record = FaultRecord.objects.select_for_update().get(pk=fault.pk)
+        if record.status not in sources:
+            raise FaultTransitionError(f"Cannot {_verb(action)} a fault that is {record.status}.")
+        record.status = target
+        fields = {"status", "updated_at"}
+        if action == Action.ACKNOWLEDGED:
+            record.acknowledged_at, record.acknowledged_by = now, actor
+            fields |= {"acknowledged_at", "acknowledged_by"}
+        elif action == Action.RESOLVED:
+            record.resolved_at, record.resolved_by = now, actor
+            record.resolution, record.resolution_note = resolution, note
+            fields |= {"resolved_at", "resolved_by", "resolution", "resolution_note"}
+        elif action == Action.IGNORED:
+            record.ignored_at, record.ignored_by = now, actor
+            fields |= {"ignored_at", "ignored_by"}
+        record.save(update_fields=sorted(fields))
+        FaultEvent.objects.create(fault=record, action=action, actor=actor, note=note)
+    return record
+
+
+def _verb(action: str) -> str:
+    return {
+        Action.ACKNOWLEDGED: "acknowledge",
+        Action.RESOLVED: "resolve",
+        Action.IGNORED: "ignore",
+        Action.REOPENED: "reopen",
+    }[Action(action)]
+
+
+def fault_acknowledge(*, fault: FaultRecord, actor: str, note: str = "") -> FaultRecord:
+    return fault_transition(fault=fault, action=Action.ACKNOWLEDGED, actor=actor, note=note)
+
+
+def fault_resolve(*, fault: FaultRecord, actor: str, note: str = "") -> FaultRecord:
+    return fault_transition(fault=fault, action=Action.RESOLVED, actor=actor, note=note)
+
+
+def fault_ignore(*, fault: FaultRecord, actor: str, note: str = "") -> FaultRecord:
+    return fault_transition(fault=fault, action=Action.IGNORED, actor=actor, note=note)
+
+
+def fault_reopen(*, fault: FaultRecord, actor: str, note: str = "") -> FaultRecord:
+    return fault_transition(fault=fault, action=Action.REOPENED, actor=actor, note=note)
+
+
+def faults_auto_resolve(*, quiet_for: timedelta, now: datetime | None = None) -> int:
+    """Resolve active faults with no occurrence (by log time) for `quiet_for`; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - quiet_for
+    resolved = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                FaultRecord.objects.select_for_update()
+                .filter(status__in=ACTIVE_STATUSES, last_seen__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:500]
+            )
+            if not batch:
+                return resolved
+            FaultRecord.objects.filter(pk__in=batch).update(
+                status=Status.RESOLVED,
+                resolved_at=now,
+                resolved_by=SYSTEM_ACTOR,
+                resolution=FaultRecord.Resolution.QUIET,
+                resolution_note=f"No occurrence for {quiet_for}.",
+                updated_at=now,
+            )
+            FaultEvent.objects.bulk_create(
+                FaultEvent(
+                    fault_id=pk,
+                    action=Action.RESOLVED,
+                    actor=SYSTEM_ACTOR,
+                    note=f"Auto-resolved: no occurrence for {quiet_for}.",
+                )
+                for pk in batch
+            )
+            resolved += len(batch)
+
+
+# --- Faults raised by metrics (cluster thresholds) ----------------------------------------------
+
+
+def metric_fingerprint(*, code: str, key: str) -> str:
+    return fingerprint_for("metric", code, key)
+
+
+def fault_metric_raise(
+    *,
+    code: str,
+    key: str,
+    host: str,
+    title: str,
+    seen_at: datetime,
+    sample: str = "",
+    severity: str | None = None,
+) -> FaultRecord:
+    """Record that a metric is past its threshold now (call it on every collection in breach).
+
+    `key` scopes the fault, e.g. "cluster" or a host name; `severity` may escalate or relax the
+    record as the metric crosses warning and critical thresholds.
+    """
+    fault_type = FaultType.objects.get(code=code)
+    occurrence = Occurrence(
+        fault_type=fault_type,
+        fingerprint=metric_fingerprint(code=code, key=key),
+        host=host,
+        title=title,
+        message=title,
+        seen_at=seen_at,
+        sample=sample,
+        severity=severity,
+    )
+    return fault_occurrences_record(occurrences=[occurrence])[0]
+
+
+def fault_metric_clear(*, code: str, key: str, note: str = "") -> FaultRecord | None:
+    """Resolve the metric fault for `key` if it is active (the metric recovered)."""
+    fingerprint = metric_fingerprint(code=code, key=key)
+    record = FaultRecord.objects.filter(fingerprint=fingerprint, status__in=ACTIVE_STATUSES).first()
+    if record is None:
+        return None
+    try:
+        return fault_transition(
+            fault=record,
+            action=Action.RESOLVED,
+            actor=SYSTEM_ACTOR,
+            note=note or "The metric is back within its threshold.",
+            resolution=FaultRecord.Resolution.RECOVERED,
+        )
+    except FaultTransitionError:  # an operator changed it meanwhile; theirs is the last word
+        return None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FaultportalConfig(AppConfig):
+    name = "faultportal"
+    verbose_name = "Portal access"

@@ -1,0 +1,210 @@
+"""faultportal settings, read from environment variables.
+
+With no variables at all the portal runs on an embedded SQLite file and a per-process memory
+cache, with DEBUG off and a secret key generated once into DATA_DIR. Production sets
+DATABASE_URL (MySQL 8 / MariaDB), REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. A value that cannot
+be used stops start-up with a message naming the variable (see faultportal/env.py).
+"""
+
+from pathlib import Path
+
+from faultportal.config import (
+    cache_from_url,
+    database_from_url,
+    secret_key_from_file,
+)
+from faultportal.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    env_timezone,
+    env_url,
+    env_url_list,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Local state of an embedded install: SQLite file, secret key, collected static files.
+DATA_DIR = env_path("DATA_DIR", BASE_DIR / "var")
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY") or secret_key_from_file(DATA_DIR / "secret_key")
+# Flume agents address the portal by whatever IP or name the node uses, and a refused Host
+# header is a 400 that the agent drops with its line; operators narrow this in production.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "faultportal",
+    "logs",
+    "cluster",
+    "diagnosis",
+    "flume",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "faultportal.urls"
+WSGI_APPLICATION = "faultportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": database_from_url(
+        env_url("DATABASE_URL", schemes=("mysql", "mariadb", "sqlite")),
+        sqlite_path=DATA_DIR / "faultportal.sqlite3",
+        # Persistent connections per gunicorn worker; keep below the server's wait_timeout.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 300, min_value=0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------------------------
+CACHES = cache_from_url(env_url("REDIS_URL", schemes=("redis", "rediss", "unix")))
+# Swallowed Redis errors are still written to the log, so an outage is visible.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "faultportal.cache"
+
+# --- Time ---------------------------------------------------------------------------------------
+# Hadoop's log4j layout writes local wall-clock time without a zone: this says which zone.
+CLUSTER_TIME_ZONE = env_timezone("CLUSTER_TIME_ZONE", "UTC")
+# Pages show times in the cluster's zone so they read like the logs; storage is always UTC.
+TIME_ZONE = CLUSTER_TIME_ZONE
+USE_TZ = True
+USE_I18N = False
+LANGUAGE_CODE = "en-us"
+
+# --- Static files -------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the installed apps, so the portal works without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+# --- Auth ---------------------------------------------------------------------------------------
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "faultportal.errors.csrf_failure"
+# How long a looked-up API token is trusted in one process before the database is asked again
+# (bounds how long a revoked token keeps working; keeps a query off every ingest request).
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10, min_value=0)
+
+# --- REST API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "faultportal.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["faultportal.api.permissions.ReadScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "faultportal.api.negotiation.JSONFallbackNegotiation",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "faultportal.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "ingest": env_str("INGEST_RATE_LIMIT", "100000/min"),
+        "diagnose": env_str("DIAGNOSE_RATE_LIMIT", "30/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "faultportal API",
+    "DESCRIPTION": "Logs, faults, cluster health and diagnosis for Hadoop clusters.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Seconds a sender is told to wait (Retry-After) when the database is unavailable.
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5, min_value=1)
+
+# --- Log ingestion ------------------------------------------------------------------------------
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024, min_value=1024)
+INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 64 * 1024, min_value=256)
+# Django refuses bigger bodies before a view sees them; keep its limit above ours.
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
+LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 30, min_value=1)
+
+# --- Faults -------------------------------------------------------------------------------------
+# Open faults with no occurrence (by log time) for this long are resolved by auto_resolve_faults.
+FAULT_AUTO_RESOLVE_HOURS = env_float("FAULT_AUTO_RESOLVE_HOURS", 24.0, min_value=0.0)
+
+# --- Cluster status -----------------------------------------------------------------------------
+NAMENODE_URLS = env_url_list("NAMENODE_URLS", schemes=("http", "https"))
+RESOURCEMANAGER_URLS = env_url_list("RESOURCEMANAGER_URLS", schemes=("http", "https"))
+COLLECT_INTERVAL_SECONDS = env_int("COLLECT_INTERVAL_SECONDS", 60, min_value=5)
+COLLECT_TIMEOUT_SECONDS = env_float("COLLECT_TIMEOUT_SECONDS", 5.0, min_value=0.1)
+CLUSTER_STATUS_CACHE_SECONDS = env_int("CLUSTER_STATUS_CACHE_SECONDS", 300, min_value=1)
+CLUSTER_STATUS_RETENTION_DAYS = env_int("CLUSTER_STATUS_RETENTION_DAYS", 30, min_value=1)
+# A snapshot older than this is shown as stale on the dashboard and in the API.
+CLUSTER_STATUS_STALE_SECONDS = env_int("CLUSTER_STATUS_STALE_SECONDS", 300, min_value=10)
+
+# --- Diagnosis ------------------------------------------------------------------------------------
+LLM_BASE_URL = env_url("LLM_BASE_URL", schemes=("http", "https"))
+LLM_MODEL = env_str("LLM_MODEL", "")
+LLM_API_KEY = env_str("LLM_API_KEY", "")
+LLM_TIMEOUT = env_float("LLM_TIMEOUT", 30.0, min_value=0.1)
+
+# --- Execution logs -------------------------------------------------------------------------------
+EXEC_OUTPUT_TAIL_BYTES = env_int("EXEC_OUTPUT_TAIL_BYTES", 64 * 1024, min_value=1024)
+EXEC_DEFAULT_TIMEOUT_SECONDS = env_int("EXEC_DEFAULT_TIMEOUT_SECONDS", 3600, min_value=1)
+
+# --- Logging --------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

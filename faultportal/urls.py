@@ -1,0 +1,21 @@
+"""Root URL configuration. Each app owns its routes; this file only mounts them."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from faultportal import errors
+from faultportal.health import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health", HealthView.as_view(), name="health"),
+    path("api/", include("logs.api.urls")),
+    path("api/", include("cluster.api.urls")),
+    path("api/", include("diagnosis.api.urls")),
+    path("", include("cluster.urls")),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

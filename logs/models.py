@@ -1,0 +1,160 @@
+from django.db import models
+
+
+class LogLevel(models.TextChoices):
+    TRACE = "TRACE"
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"  # log4j's WARNING spelling is stored as WARN
+    ERROR = "ERROR"
+    FATAL = "FATAL"
+    UNKNOWN = "UNKNOWN"  # a line in no known layout, stored raw rather than dropped
+
+
+# Levels at or above WARN, in the order operators rank them.
+SEVERE_LEVELS = (LogLevel.WARN, LogLevel.ERROR, LogLevel.FATAL)
+
+
+class SystemLog(models.Model):
+    """One Hadoop/YARN log event as delivered by a Flume agent (or another sender).
+
+    The largest table by far (millions of rows a day): rows are written in bulk, never updated,
+    and pruned by age. Every index below costs insert speed, so each names the query it serves.
+    """
+
+    host = models.CharField(max_length=255)
+    logtype = models.CharField(
+        max_length=32, help_text="Which log family sent it, e.g. hadoop, yarn, hdfs, mapreduce."
+    )
+    source_file = models.CharField(max_length=512, blank=True, help_text="Path on the node.")
+    # The event's own timestamp, in UTC (parsed in CLUSTER_TIME_ZONE). NULL when the line carries
+    # none: a stack-trace line that arrived on its own, or a line in an unknown layout.
+    log_time = models.DateTimeField(null=True, blank=True)
+    level = models.CharField(max_length=8, choices=LogLevel.choices)
+    component = models.CharField(max_length=255, blank=True, help_text="Logger / class name.")
+    thread = models.CharField(max_length=255, blank=True, help_text="Thread name or pid.")
+    message = models.TextField(help_text="The text after the logger, untouched.")
+    # Stack-trace lines that arrived in the same request as the event they continue.
+    trace = models.TextField(blank=True)
+    raw = models.TextField(help_text="The line(s) exactly as received, after decoding.")
+    is_continuation = models.BooleanField(
+        default=False, help_text="A stack-trace line that arrived without its event."
+    )
+    truncated = models.BooleanField(default=False, help_text="Cut at INGEST_MAX_LINE_BYTES.")
+    decode_errors = models.PositiveIntegerField(
+        default=0, help_text="Bytes that were not valid UTF-8 and were replaced."
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "system_logs"
+        ordering = ["-id"]
+        verbose_name = "system log line"
+        indexes = [
+            # Time-range scans: the dashboard's 24 h volume, retention pruning, API time filters.
+            models.Index(fields=["log_time"], name="system_logs_time"),
+            # "Recent ERROR/FATAL lines" and the volume-by-level chart.
+            models.Index(fields=["level", "log_time"], name="system_logs_level_time"),
+            # A host's page and the diagnosis context: one node's lines around a moment.
+            models.Index(fields=["host", "log_time"], name="system_logs_host_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.host} {self.level} {self.message[:80]}"
+
+
+class IngestRequest(models.Model):
+    """A request that carried an Idempotency-Key, stored in the same transaction as its lines.
+
+    A retry with the same key finds this row and is answered without storing anything again.
+    """
+
+    token = models.ForeignKey("faultportal.ApiToken", on_delete=models.CASCADE, related_name="+")
+    idempotency_key = models.CharField(max_length=255)
+    accepted = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ingest_requests"
+        constraints = [
+            # Serves the retry lookup, and makes two concurrent retries store the batch once.
+            models.UniqueConstraint(
+                fields=["token", "idempotency_key"], name="ingest_requests_token_key"
+            ),
+        ]
+        indexes = [
+            # Pruning of old keys by the retention command.
+            models.Index(fields=["created_at"], name="ingest_requests_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
+class ExecLog(models.Model):
+    """One run of a remediation or inspection script, reported by the script's wrapper."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        TIMED_OUT = "timed_out", "timed out"
+        ABORTED = "aborted"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual"
+        CRON = "cron"
+        FAULT = "fault", "fault remediation"
+        API = "api"
+        OTHER = "other"
+
+    script = models.CharField(max_length=255)
+    args = models.JSONField(default=list, blank=True, help_text="Arguments as a list of strings.")
+    host = models.CharField(max_length=255)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    exit_code = models.SmallIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    timeout_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A run still running after this long is timed out."
+    )
+    stdout_tail = models.TextField(blank=True)
+    stderr_tail = models.TextField(blank=True)
+    stdout_bytes = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Total size of stdout; more than the tail means it was cut.",
+    )
+    stderr_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    fault = models.ForeignKey(
+        "diagnosis.FaultRecord",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exec_runs",
+    )
+    # The wrapper's own id for the run, so a report re-sent from its spool is recorded once.
+    client_run_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    reported_by = models.ForeignKey(
+        "faultportal.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "exec_logs"
+        ordering = ["-started_at", "-id"]
+        verbose_name = "execution log"
+        indexes = [
+            # Per-script success rate, last run and p95 duration.
+            models.Index(fields=["script", "started_at"], name="exec_logs_script_started"),
+            # The timeout sweep (running runs past their deadline) and status filters.
+            models.Index(fields=["status", "started_at"], name="exec_logs_status_started"),
+            # A host's page: its recent runs.
+            models.Index(fields=["host", "started_at"], name="exec_logs_host_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.script} on {self.host} ({self.status})"

@@ -1,0 +1,112 @@
+"""Shared fixtures. The suite runs on whatever DATABASE_URL / REDIS_URL say (MariaDB + Redis in
+CI's first run, the embedded SQLite + memory cache in its second); tests that need a specific
+real server use the fixtures below, which fail under CI=true when that server is missing.
+"""
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from faultportal.api.authentication import clear_token_cache
+from faultportal.services import api_token_create
+from tests.support import services
+
+
+def pytest_sessionstart(session):
+    """Under CI, the configured Redis must really answer: django-redis would hide its absence."""
+    if services.in_ci() and "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        import redis
+
+        try:
+            redis.Redis.from_url(
+                settings.CACHES["default"]["LOCATION"], socket_connect_timeout=2
+            ).ping()
+        except Exception as exc:  # any failure: the run must stop here
+            pytest.exit(f"REDIS_URL is set but Redis is unreachable: {exc}", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_fresh_token_cache(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    clear_token_cache()
+    yield
+    clear_token_cache()
+
+
+@pytest.fixture
+def make_token(db):
+    """make_token("ingest,read") -> plaintext token with those scopes."""
+
+    def make(scopes: str = "ingest", name: str | None = None) -> str:
+        _, raw = api_token_create(name=name or f"test-{uuid.uuid4().hex[:8]}", scopes=scopes)
+        return raw
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def mariadb_server():
+    """The root URL of a real MariaDB/MySQL server (TEST_MARIADB_URL)."""
+    reason = services.mariadb_available()
+    if reason:
+        services.unavailable(reason)
+    return services.mariadb_server_url()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The URL of a real Redis server (TEST_REDIS_URL, else REDIS_URL, else db 15 on localhost)."""
+    reason = services.redis_available()
+    if reason:
+        services.unavailable(reason)
+    return services.redis_server_url()
+
+
+@pytest.fixture
+def real_redis_cache(redis_server, settings):
+    """Point Django's default cache at the real Redis, under a key prefix of this test's own."""
+    from django.core.cache import caches
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": redis_server,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    # Django's setting_changed handler rebuilds the cache connections for the new CACHES.
+    cache = caches["default"]
+    yield cache
+    cache.delete_pattern("*")
+
+
+@pytest.fixture(scope="session")
+def migrated_mariadb(mariadb_server, django_db_blocker):
+    """A throw-away MariaDB database with every migration applied, for live server processes.
+
+    Session-wide (migrating takes a while); tests sharing it must use their own hosts/tokens.
+    Yields its DATABASE_URL.
+    """
+    name = services.create_scratch_database()
+    url = services.database_url_for(name)
+    try:
+        services.run_manage("migrate", "--no-input", "-v0", env={"DATABASE_URL": url})
+        yield url
+    finally:
+        services.drop_database(name)
+
+
+@pytest.fixture
+def on_mariadb():
+    """Skip (or fail under CI) unless the suite's own database is MariaDB/MySQL."""
+    if connection.vendor != "mysql":
+        pytest.skip("runs in the MariaDB pass of the suite (DATABASE_URL=mysql://…)")
