@@ -124,7 +124,13 @@ def proxied(url: str, port: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def chain(migrated_mariadb, tmp_path_factory):
+def chain(request, tmp_path_factory):
+    from django.db import connection
+
+    # Decided before the scratch database is made: the SQLite pass of CI does not run the chain.
+    if connection.vendor != "mysql":
+        pytest.skip("runs in the MariaDB pass of the suite (DATABASE_URL=mysql://…)")
+    migrated_mariadb = request.getfixturevalue("migrated_mariadb")
     workdir = tmp_path_factory.mktemp("chain")
     target = urlsplit(migrated_mariadb)
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 3306)
@@ -212,7 +218,7 @@ def chain(migrated_mariadb, tmp_path_factory):
         proxy.close()
 
 
-def test_every_line_is_stored_exactly_once_through_a_database_outage(on_mariadb, chain):
+def test_every_line_is_stored_exactly_once_through_a_database_outage(chain):
     assert len(chain.stored) == len(chain.sent)
     assert Counter(chain.stored) == Counter(chain.sent)
     # The outage really happened and the portal said so the way the sink needs: 503 with a body
@@ -222,7 +228,7 @@ def test_every_line_is_stored_exactly_once_through_a_database_outage(on_mariadb,
     assert set(failed) == {"503"}, Counter(failed)
 
 
-def test_the_faults_in_the_lines_become_fault_records(on_mariadb, chain):
+def test_the_faults_in_the_lines_become_fault_records(chain):
     from diagnosis import detection
 
     if not chain.fault_codes and "until then nothing is detected" in (detection.__doc__ or ""):
@@ -247,13 +253,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_cluster_status_answers_after_the_outage(on_mariadb, chain):
+def test_cluster_status_answers_after_the_outage(chain):
     if not _route_exists("/api/cluster/status"):
         pytest.skip("GET /api/cluster/status (issue 6) is not merged yet")
     assert _get(chain.server, "/api/cluster/status", chain.read_token) == 200
 
 
-def test_the_dashboard_answers_after_the_outage(on_mariadb, chain):
+def test_the_dashboard_answers_after_the_outage(chain):
     # The dashboard (issue 7) lives at /; until it is merged nothing is routed there.
     if not _route_exists("/"):
         pytest.skip("the dashboard (issue 7) is not merged yet")
