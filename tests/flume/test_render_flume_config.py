@@ -1,0 +1,125 @@
+"""render_flume_config writes a per-host agent file that passes the checker."""
+
+import os
+import stat
+from io import StringIO
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from faultportal.api.authentication import lookup_token
+from faultportal.models import ApiToken
+from flume import properties
+from flume.agent import agents_from_properties
+from flume.checks import check_config
+
+
+def render(tmp_path, *args: str) -> str:
+    output = tmp_path / "agent.conf"
+    call_command(
+        "render_flume_config", *args, "--output", str(output), stdout=StringIO(), stderr=StringIO()
+    )
+    return output.read_bytes().decode("iso-8859-1")
+
+
+def endpoints(text: str) -> dict[str, str]:
+    agent = agents_from_properties(properties.loads(text)).agents["a1"]
+    return {name: agent.component("sinks", name).keys["endpoint"] for name in agent.listed("sinks")}
+
+
+def test_the_rendered_file_passes_the_checker_and_carries_host_logtype_and_token(tmp_path):
+    text = render(
+        tmp_path, "--host", "dn01.example.com", "--portal-url", "http://portal:8000/",
+        "--token", "fpt_Ab-9_x",
+    )  # fmt: skip
+    result = check_config(properties.loads(text))
+    assert result.ok and not result.warnings, [str(f) for f in result.findings]
+    assert result.env_vars == []  # nothing left for the environment to fill in
+    urls = endpoints(text)
+    assert set(urls) == {"hadoop_portal", "hdfs_portal", "yarn_portal", "mapreduce_portal"}
+    for name, url in urls.items():
+        parts = urlsplit(url)
+        assert (parts.scheme, parts.netloc, parts.path) == (
+            "http",
+            "portal:8000",
+            "/api/log/auto-upload",
+        )
+        assert parse_qs(parts.query) == {
+            "host": ["dn01.example.com"],
+            "logtype": [name.removesuffix("_portal")],
+            "token": ["fpt_Ab-9_x"],
+        }
+    # Every comment of the shipped file is kept, and the token is only in the endpoints.
+    assert "What is NOT shipped" in text
+    assert text.count("fpt_Ab-9_x") == 4
+
+
+def test_the_file_is_readable_by_its_owner_only(tmp_path):
+    output = tmp_path / "agent.conf"
+    output.write_text("old")
+    os.chmod(output, 0o644)
+    call_command(
+        "render_flume_config", "--host", "dn01", "--portal-url", "http://portal:8000",
+        "--token", "t", "--output", str(output), stdout=StringIO(),
+    )  # fmt: skip
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+
+
+def test_query_values_are_url_encoded(tmp_path):
+    text = render(
+        tmp_path, "--host", "dn01&x=1", "--portal-url", "https://portal.example.com/fp",
+        "--token", "a+b/c=",
+    )  # fmt: skip
+    url = endpoints(text)["hdfs_portal"]
+    assert url.startswith("https://portal.example.com/fp/api/log/auto-upload?host=dn01%26x%3D1&")
+    assert parse_qs(urlsplit(url).query)["token"] == ["a+b/c="]
+
+
+def test_without_a_token_the_token_still_comes_from_the_environment(tmp_path):
+    text = render(tmp_path, "--host", "dn01", "--portal-url", "http://portal:8000")
+    assert endpoints(text)["yarn_portal"].endswith("&token=${env:FAULTPORTAL_TOKEN}")
+    result = check_config(properties.loads(text))
+    assert result.ok and result.env_vars == ["FAULTPORTAL_TOKEN"]
+
+
+def test_omitted_sources_take_unfed_channels_and_their_sinks_with_them(tmp_path):
+    text = render(
+        tmp_path, "--host", "dn01", "--portal-url", "http://portal:8000", "--token", "t",
+        "--omit-source", "hadoop_dir", "--omit-source", "mapred_dir",
+    )  # fmt: skip
+    agent = agents_from_properties(properties.loads(text)).agents["a1"]
+    assert agent.listed("sources") == ["hdfs_dir", "yarn_dir", "apps_yarn_dir"]
+    assert agent.listed("channels") == ["hdfs_ch", "yarn_ch"]
+    assert agent.listed("sinks") == ["hdfs_portal", "yarn_portal"]
+    assert "a1.sources.mapred_dir." not in text and "a1.channels.hadoop_ch." not in text
+    result = check_config(properties.loads(text))
+    assert result.ok and not result.warnings, [str(f) for f in result.findings]
+
+
+@pytest.mark.django_db
+def test_create_token_makes_the_hosts_ingest_token_and_writes_it(tmp_path):
+    text = render(
+        tmp_path, "--host", "dn07", "--portal-url", "http://portal:8000", "--create-token"
+    )
+    token = parse_qs(urlsplit(endpoints(text)["hdfs_portal"]).query)["token"][0]
+    info = lookup_token(token)
+    assert info is not None and info.name == "flume-dn07" and info.scopes == {"ingest"}
+    with pytest.raises(CommandError, match="already exists"):
+        render(tmp_path, "--host", "dn07", "--portal-url", "http://portal:8000", "--create-token")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--host", "", "--portal-url", "http://portal:8000"],
+        ["--host", "dn01", "--portal-url", "portal:8000"],
+        ["--host", "dn01", "--portal-url", "http://portal:8000", "--omit-source", "nope"],
+    ],
+    ids=["empty-host", "url-without-scheme", "unknown-source"],
+)
+def test_bad_arguments_are_refused_before_a_token_is_created(tmp_path, args):
+    with pytest.raises(CommandError):
+        call_command("render_flume_config", *args, "--create-token", stdout=StringIO())
+    assert not ApiToken.objects.exists()
