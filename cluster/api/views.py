@@ -1,5 +1,7 @@
 """GET/POST /api/cluster/status and GET /api/cluster/status/history."""
 
+from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,9 +14,12 @@ from cluster.api.serializers import (
     HostMetricsSerializer,
 )
 from cluster.cache import status_cached
-from cluster.selectors import cluster_status_latest, status_history, status_with_age
+from cluster.rendering import status_json, status_render
+from cluster.selectors import cluster_status_latest, status_history
 from cluster.services import host_metrics_push
 from faultportal.api.permissions import IngestScope, ReadScope
+
+JSON = "application/json"
 
 StatusAnswer = inline_serializer(
     "ClusterStatusAnswer",
@@ -47,11 +52,13 @@ class ClusterStatusView(APIView):
         summary="Latest cluster status",
         description="The latest snapshot: cluster summary (HDFS, YARN), the latest row of every "
         "node, and how old the data is. Served from the cache, invalidated by every new "
-        "snapshot; age_seconds and stale are computed per request.",
+        "snapshot; age_seconds and stale are computed per request (the cache holds the "
+        "encoded JSON, completed with the ages at answer time).",
         responses={200: StatusAnswer},
     )
     def get(self, request):
-        return Response(status_with_age(status_cached(cluster_status_latest)))
+        rendered = status_cached(lambda: status_render(cluster_status_latest()))
+        return HttpResponse(status_json(rendered, timezone.now()), content_type=JSON)
 
     @extend_schema(
         summary="Push one host's metrics",

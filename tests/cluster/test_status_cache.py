@@ -1,6 +1,7 @@
 """GET /api/cluster/status from the cache: no queries when cached, fresh after a new snapshot,
 right when Redis is down."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cluster import cache as status_cache
-from cluster import selectors
+from cluster import rendering, selectors
 from tests.cluster.snapshots import store_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +51,24 @@ def test_the_age_is_computed_per_answer_not_cached(real_redis_cache, reader, set
     settings.CLUSTER_STATUS_STALE_SECONDS = 60
     store_snapshot(at=timezone.now() - timedelta(seconds=50))
     assert reader.get(URL).json()["stale"] is False
-    # The cached answer ages: served later, the same data is stale.
-    later = selectors.status_with_age(
-        status_cache.status_cached(selectors.cluster_status_latest),
-        now=timezone.now() + timedelta(seconds=30),
-    )
+    # The cached answer ages: served later, the same cached data is stale.
+    cached = status_cache.status_cached(lambda: pytest.fail("the answer should be cached"))
+    later = json.loads(rendering.status_json(cached, timezone.now() + timedelta(seconds=30)))
     assert later["stale"] is True and later["age_seconds"] >= 80
+    assert all(node["stale"] for node in later["nodes"])
+
+
+def test_the_encoded_answer_is_the_answer_with_its_ages():
+    store_snapshot(at=timezone.now() - timedelta(seconds=42), live=2)
+    store_snapshot(at=timezone.now() - timedelta(hours=2), datanodes=5)  # dn04, dn05 go stale
+    answer = selectors.cluster_status_latest()
+    now = timezone.now()
+    encoded = rendering.status_json(rendering.status_render(answer), now)
+    assert json.loads(encoded) == selectors.status_with_age(answer, now=now)
+    empty = {"collected_at": None, "cluster": None, "nodes": []}
+    assert json.loads(rendering.status_json(rendering.status_render(empty), now)) == (
+        selectors.status_with_age(empty, now=now)
+    )
 
 
 def test_a_new_snapshot_invalidates_the_cached_answer(
