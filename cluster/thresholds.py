@@ -184,7 +184,8 @@ def _hdfs(snapshot: Snapshot, evaluation: Evaluation) -> None:
                 title=f"{stale_count} stale DataNode{'s' if stale_count != 1 else ''}"
                 + (f": {', '.join(stale_hosts[:10])}" if stale_hosts else ""),
                 severity=Severity.WARNING,
-                sample=f"NumStaleDataNodes={stale_count} (no heartbeat for 30 s or more)",
+                sample=f"NumStaleDataNodes={stale_count} (no heartbeat within the NameNode's "
+                "dfs.namenode.stale.datanode.interval, 30 s by default)",
             )
 
     if snapshot.datanodes_known:
