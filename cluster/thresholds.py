@@ -15,7 +15,7 @@ from datetime import datetime
 
 from cluster.collector import jmx, resourcemanager
 from cluster.collector.snapshot import Snapshot
-from diagnosis.models import FaultRecord, Severity
+from diagnosis.models import FaultRecord, FaultType, Severity
 from diagnosis.services import ACTIVE_STATUSES, fault_metric_clear, fault_metric_raise
 
 CLUSTER_KEY = "cluster"
@@ -259,9 +259,17 @@ class Applied:
 
 def thresholds_apply(*, evaluation: Evaluation, seen_at: datetime) -> Applied:
     applied = Applied()
+    # Fault types are data: an operator may disable one (or delete an unused one) in the admin.
+    enabled = set(
+        FaultType.objects.filter(code__in=METRIC_FAULT_CODES, enabled=True).values_list(
+            "code", flat=True
+        )
+    )
     breached: dict[str, set[str]] = {}
     for breach in evaluation.breaches:
         breached.setdefault(breach.code, set()).add(breach.key)
+        if breach.code not in enabled:
+            continue
         applied.raised.append(
             fault_metric_raise(
                 code=breach.code,

@@ -246,3 +246,16 @@ def test_an_ignored_fault_keeps_counting_but_stays_ignored(cluster):
     cluster.hdfs()
     cluster.collect()  # recovery does not resolve what an operator chose to ignore
     assert FaultRecord.objects.get().status == "ignored"
+
+
+def test_a_disabled_or_deleted_fault_type_raises_nothing(cluster):
+    FaultType.objects.filter(code="hdfs_missing_blocks").update(enabled=False)
+    FaultType.objects.filter(code="namenode_safemode_on").delete()
+    cluster.hdfs(missing_blocks=3, safemode_tip="Safe mode is ON. It was turned on manually.")
+    collection = cluster.collect()
+    assert {b.code for b in collection.evaluation.breaches} == {
+        "hdfs_missing_blocks",
+        "namenode_safemode_on",
+    }
+    assert collection.snapshot.cluster["state"] == "critical"  # the snapshot still says so
+    assert not FaultRecord.objects.exists()
