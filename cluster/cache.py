@@ -6,26 +6,37 @@ answer in one round trip and uses the answer only if it was built under the curr
 So a reader that built its answer from the database just before a snapshot committed, and
 stores it just after, cannot leave that outdated answer in place: it carries the old generation.
 
-Redis failures are swallowed by django-redis (IGNORE_EXCEPTIONS): every lookup then misses and
-the answer comes from the database, which is always right.
+Only a shared cache is used: with the embedded per-process memory cache every answer is read
+from the database. Redis failures are swallowed by django-redis (IGNORE_EXCEPTIONS): every
+lookup then misses and the answer comes from the database, which is always right.
 """
 
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
+
+T = TypeVar("T")
 
 GENERATION_KEY = "cluster-status:generation"
 ANSWER_KEY = "cluster-status:answer"
 
 
 def status_cache_enabled() -> bool:
-    return settings.CLUSTER_STATUS_CACHE_SECONDS > 0
+    # A per-process memory cache (the embedded default) cannot be invalidated by the collector,
+    # which runs in another process: gunicorn workers would serve old snapshots. Only a shared
+    # cache (Redis) is used.
+    return settings.CLUSTER_STATUS_CACHE_SECONDS > 0 and not isinstance(
+        caches["default"], (LocMemCache, DummyCache)
+    )
 
 
-def status_cached(build: Callable[[], dict]) -> dict:
+def status_cached(build: Callable[[], T]) -> T:
     """The cached answer if it is current, else `build()` (stored for the next reader)."""
     if not status_cache_enabled():
         return build()

@@ -182,3 +182,15 @@ def test_a_staff_session_costs_its_own_two_queries_only(
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert "django_session" in tables and "auth_user" in tables
     assert "cluster_status" not in tables
+
+
+def test_a_per_process_memory_cache_is_not_used(settings, reader):
+    """The embedded default: the collector runs in another process and cannot invalidate a
+    gunicorn worker's memory, so every answer comes from the database."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "x"}
+    }
+    store_snapshot(live=3)
+    assert live(reader.get(URL).json()) == 3
+    store_snapshot(datanodes=3, live=1)  # committed elsewhere: no invalidation reaches us
+    assert live(reader.get(URL).json()) == 1
