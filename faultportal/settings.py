@@ -183,10 +183,15 @@ NAMENODE_URLS = env_url_list("NAMENODE_URLS", schemes=("http", "https"))
 RESOURCEMANAGER_URLS = env_url_list("RESOURCEMANAGER_URLS", schemes=("http", "https"))
 COLLECT_INTERVAL_SECONDS = env_int("COLLECT_INTERVAL_SECONDS", 60, min_value=5)
 COLLECT_TIMEOUT_SECONDS = env_float("COLLECT_TIMEOUT_SECONDS", 5.0, min_value=0.1)
-CLUSTER_STATUS_CACHE_SECONDS = env_int("CLUSTER_STATUS_CACHE_SECONDS", 300, min_value=1)
+# How long GET /api/cluster/status may serve its cached answer (it is also invalidated whenever
+# a snapshot is stored); 0 turns the cache off (benchmarks, debugging).
+CLUSTER_STATUS_CACHE_SECONDS = env_int("CLUSTER_STATUS_CACHE_SECONDS", 300, min_value=0)
 CLUSTER_STATUS_RETENTION_DAYS = env_int("CLUSTER_STATUS_RETENTION_DAYS", 30, min_value=1)
 # A snapshot older than this is shown as stale on the dashboard and in the API.
 CLUSTER_STATUS_STALE_SECONDS = env_int("CLUSTER_STATUS_STALE_SECONDS", 300, min_value=10)
+# A DataNode whose last heartbeat is this old is shown as stale: HDFS's own
+# dfs.namenode.stale.datanode.interval (30 s by default); set it to the cluster's value.
+DATANODE_STALE_SECONDS = env_int("DATANODE_STALE_SECONDS", 30, min_value=1)
 
 # --- Diagnosis ------------------------------------------------------------------------------------
 LLM_BASE_URL = env_url("LLM_BASE_URL", schemes=("http", "https"))

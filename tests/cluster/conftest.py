@@ -1,0 +1,26 @@
+import pytest
+
+from cluster.cache import status_cache_invalidate
+from tests.cluster.fake_hadoop import FakeDaemon
+
+
+@pytest.fixture(autouse=True)
+def _fresh_status_cache():
+    """The test database is rolled back after each test, the cache is not: start a generation."""
+    status_cache_invalidate()
+    yield
+
+
+@pytest.fixture
+def daemon():
+    """daemon() -> a started FakeDaemon (a Hadoop web port on loopback), stopped afterwards."""
+    started: list[FakeDaemon] = []
+
+    def make() -> FakeDaemon:
+        fake = FakeDaemon().start()
+        started.append(fake)
+        return fake
+
+    yield make
+    for fake in started:
+        fake.stop()
