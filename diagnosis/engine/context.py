@@ -166,6 +166,7 @@ class DiagnosisContext:
 
 _IP = re.compile(r"(?<![\w.-])(\d{1,3}(?:\.\d{1,3}){3})(?::\d{2,5})?(?![\w.])")
 _HOST_PORT = re.compile(r"(?<![\w.-])([A-Za-z][\w-]*(?:\.[A-Za-z0-9][\w-]*)*):(\d{2,5})\b")
+_NAME_SLASH_IP = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*)/(\d{1,3}(?:\.\d{1,3}){3})\b")
 _NOT_HOSTS = {"localhost", "port", "host", "address", "http", "https", "hdfs"}
 
 
@@ -186,8 +187,10 @@ def hosts_named_in(text: str, *, exclude=()) -> list[str]:
     found: list[str] = []
     for match in _HOST_PORT.finditer(text):
         found.append(match[1])
+    # Hadoop writes "host/ip" (Call From dn01/10.0.0.11 …): the IP is that host, by name.
+    aliases = {match[2]: match[1] for match in _NAME_SLASH_IP.finditer(text)}
     for match in _IP.finditer(text):
-        found.append(match[1])
+        found.append(aliases.get(match[1], match[1]))
     result: list[str] = []
     for host in found:
         lower = host.lower()
