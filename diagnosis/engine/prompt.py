@@ -10,6 +10,7 @@ and the system message tells the model the block is data to analyse, never instr
 """
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -70,6 +71,27 @@ class Prompt:
 
 def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Credentials that turn up in log lines (a sender's ?token=, a JDBC password, a URL's user:pass)
+# must not travel to a model server, least of all a hosted one.
+_SECRETS = (
+    (
+        re.compile(
+            r"(?i)\b(token|password|passwd|pwd|secret|api[_-]?key|access[_-]?key|"
+            r"secret[_-]?key)(\s*[=:]\s*[\"']?)([^\s&;,'\"]+)"
+        ),
+        r"\1\2***",
+    ),
+    (re.compile(r"(?i)\b(authorization:\s*\w+\s+)\S+"), r"\1***"),
+    (re.compile(r"(://[^/\s:@]+:)[^/\s@]+@"), r"\1***@"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _cluster_summary(ctx: DiagnosisContext) -> dict | None:
@@ -134,6 +156,17 @@ def _data(ctx: DiagnosisContext, rules_result: dict) -> dict:
     }
 
 
+def _redact_all(value):
+    """Every string in a JSON-able structure, redacted (before encoding: escapes stay whole)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_all(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_all(item) for item in value]
+    return value
+
+
 def _dump(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -161,7 +194,7 @@ def prompt_build(ctx: DiagnosisContext, rules_result: dict) -> Prompt:
     nonce = secrets.token_hex(8)
     begin = f"<<<BEGIN UNTRUSTED DATA {nonce}>>>"
     end = f"<<<END UNTRUSTED DATA {nonce}>>>"
-    data = _fit(_data(ctx, rules_result), settings.LLM_MAX_PROMPT_CHARS)
+    data = _fit(_redact_all(_data(ctx, rules_result)), settings.LLM_MAX_PROMPT_CHARS)
     system = SYSTEM_TEMPLATE.format(
         begin=begin, end=end, shape=json.dumps(REPLY_SHAPE, ensure_ascii=False, indent=1)
     )

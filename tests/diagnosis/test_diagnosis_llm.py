@@ -202,3 +202,31 @@ def test_log_lines_that_instruct_the_model_stay_delimited_capped_data(llm_config
     long_line = next(text for text in texts if text.startswith("health check output"))
     assert len(long_line) <= 500 and long_line.endswith("…")
     assert second[0]["content"] != system  # a new nonce for each request
+
+
+def test_credentials_in_log_lines_are_not_sent_to_the_model(llm_configured):
+    record = zk_expiry_after_a_pause(
+        (
+            -20,
+            "POST http://portal:8000/api/log/auto-upload?host=nn01&token=fp_live_8c1d2e3f failed",
+        ),
+        (
+            -15,
+            'jdbc connect failed for user=hive password="hunter2" url=mysql://hive:s3cret@db01/x',
+        ),
+        (-12, "retrying with header Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y"),
+    )
+
+    result = diagnose(record)
+
+    assert result["engine"] == "llm"
+    sent = json.dumps(llm_configured.requests[0]["body"])
+    for secret in ("fp_live_8c1d2e3f", "hunter2", "s3cret", "eyJhbGciOiJIUzI1NiJ9"):
+        assert secret not in sent
+    user = llm_configured.requests[0]["body"]["messages"][1]["content"]
+    data = user[user.index(">>>") + 3 : user.rindex("<<<")]
+    texts = " ".join(line["text"] for line in json.loads(data)["log_lines"])
+    assert "token=***" in texts and 'password="***"' in texts and "hive:***@db01" in texts
+    assert "Authorization: Bearer ***" in texts
+    # The portal's own evidence keeps the lines as logged, for the operator.
+    assert any("hunter2" in line["text"] for line in result["evidence"]["log_lines"])
