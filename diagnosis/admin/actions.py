@@ -3,14 +3,19 @@
 Every text shown comes from log lines or an LLM: it is escaped (format_html), never marked safe.
 """
 
+import time
+
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from diagnosis.engine.evidence import iso
+from diagnosis.engine.llm import llm_enabled
 from diagnosis.engine.run import fault_diagnose
 
 # Each diagnosis may wait LLM_TIMEOUT for a model: keep one admin request within reason.
 MAX_FAULTS_PER_ACTION = 20
+# Past this many seconds of one action, the remaining faults are diagnosed by the rules only.
+LLM_BUDGET_SECONDS = 60.0
 
 
 @admin.action(description="Diagnose selected faults", permissions=["change"])
@@ -27,13 +32,24 @@ def diagnose_faults(modeladmin, request, queryset):
     actor = request.user.get_username()
     engines: dict[str, int] = {}
     llm_errors = set()
+    rules_only = 0
+    deadline = time.monotonic() + LLM_BUDGET_SECONDS
     for fault in queryset.select_related("fault_type"):
-        result = fault_diagnose(fault=fault, actor=actor).result
+        use_llm = time.monotonic() < deadline
+        rules_only += not use_llm
+        result = fault_diagnose(fault=fault, actor=actor, use_llm=use_llm).result
         engines[result["engine"]] = engines.get(result["engine"], 0) + 1
         if result.get("llm_error"):
             llm_errors.add(result["llm_error"])
     done = ", ".join(f"{n} by the {engine} engine" for engine, n in sorted(engines.items()))
     modeladmin.message_user(request, f"Diagnosed {count} fault(s): {done}.", messages.SUCCESS)
+    if rules_only and llm_enabled():
+        modeladmin.message_user(
+            request,
+            f"The LLM's time budget ({LLM_BUDGET_SECONDS:g} s) ran out: {rules_only} fault(s) "
+            "were diagnosed by the rules only.",
+            messages.WARNING,
+        )
     for error in sorted(llm_errors)[:3]:
         modeladmin.message_user(
             request, f"The LLM was not used, the rules answered: {error}", messages.WARNING

@@ -72,3 +72,25 @@ def test_the_change_page_shows_the_latest_diagnosis_escaped(admin_client):
     assert "Raise the limits (/etc/security/limits.d" in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<script>alert('x')</script>" not in html
+
+
+def test_past_its_time_budget_the_action_stops_asking_the_llm(
+    admin_client, llm_configured, monkeypatch
+):
+    from diagnosis.admin import actions
+
+    records = [hostile_fault("dn01"), hostile_fault("dn02")]
+    monkeypatch.setattr(actions, "LLM_BUDGET_SECONDS", 0)
+
+    html = run_action(admin_client, [r.pk for r in records]).content.decode()
+
+    assert "Diagnosed 2 fault(s): 2 by the rules engine." in html
+    assert "2 fault(s) were diagnosed by the rules only" in html
+    assert llm_configured.requests == []
+
+
+def test_the_action_uses_the_llm_when_configured(admin_client, llm_configured):
+    record = hostile_fault()
+    html = run_action(admin_client, [record.pk]).content.decode()
+    assert "Diagnosed 1 fault(s): 1 by the llm engine." in html
+    assert Diagnosis.objects.get(fault=record).engine == "llm"
