@@ -154,6 +154,7 @@ class _Diagnoser:
 
     def cite_subject_lines(self, primary: list[str]) -> None:
         ctx = self.ctx
+        precursors = {p for code in primary if self.info(code) for p in self.info(code).precursors}
         chosen: list[tuple[int, ContextLine, str]] = []
         for line in ctx.lines:
             shown = [c for c in line.types if c in primary]
@@ -161,8 +162,10 @@ class _Diagnoser:
                 chosen.append((0, line, "the fault's own line"))
             elif shown:
                 chosen.append((1, line, f"shows {', '.join(shown)}"))
-            elif line.types:
-                continue  # cited by the rule that uses it (precursor) or below
+            elif line.types and set(line.types) <= precursors:
+                continue  # the precursor rule cites it, with its timing
+            elif line.types:  # another known fault nearby
+                chosen.append((1, line, f"shows {', '.join(line.types)}: {self._nearby_why(line)}"))
             elif line.level in ("ERROR", "FATAL"):
                 chosen.append((2, line, self._nearby_why(line)))
             elif line.level == "WARN":

@@ -50,6 +50,11 @@ def completion(content: str) -> dict:
     }
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up (the timeout test) breaks the pipe: expected
+
+
 class FakeLLM:
     """behaviour: "valid", "fenced", "prose", "invalid_schema", "sleep", "http_500",
     "echo_auth_401", "reject_response_format"."""
@@ -72,7 +77,7 @@ class FakeLLM:
                 )
                 fake.answer(self, body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
