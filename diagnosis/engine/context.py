@@ -272,10 +272,10 @@ def _line_from_row(row: SystemLog, catalogue: Catalogue, origin: str) -> Context
     )
 
 
-def _neighbour_rows(hosts: list[str], anchor: datetime) -> list[SystemLog]:
-    """The hosts' WARN+ lines before and after `anchor` (nearest first) and a few INFO lines."""
+def _neighbour_rows(where: Q, anchor: datetime) -> list[SystemLog]:
+    """WARN+ lines before and after `anchor` (nearest first) and a few INFO lines."""
     rows: list[SystemLog] = []
-    base = SystemLog.objects.filter(_host_q(hosts))
+    base = SystemLog.objects.filter(where)
     rows += base.filter(
         level__in=SEVERE_LEVELS, log_time__gte=anchor - LINES_BEFORE, log_time__lte=anchor
     ).order_by("-log_time", "-id")[:MAX_SEVERE_BEFORE]
@@ -306,7 +306,11 @@ def _sort_lines(lines: list[ContextLine]) -> list[ContextLine]:
 
 
 def _lines_for_fault(
-    fault: FaultRecord, hosts: list[str], anchors: list[datetime], catalogue: Catalogue
+    fault: FaultRecord,
+    hosts: list[str],
+    peers: list[str],
+    anchors: list[datetime],
+    catalogue: Catalogue,
 ) -> list[ContextLine]:
     sample_ids = [pk for pk in (fault.first_log_id, fault.latest_log_id) if pk]
     samples = {row.pk: row for row in SystemLog.objects.filter(pk__in=sample_ids)}
@@ -336,7 +340,14 @@ def _lines_for_fault(
             )
     seen_ids = set(samples)
     for anchor in anchors:
-        rows = _neighbour_rows(hosts, anchor) if hosts else _cluster_wide_severe_rows(anchor)
+        # The fault's hosts are spelled as in system_logs: one index range each, read in
+        # index order. Peers come from message text, short or fully qualified: matched loosely.
+        if hosts:
+            rows = _neighbour_rows(Q(host__in=hosts), anchor)
+        else:
+            rows = _cluster_wide_severe_rows(anchor)
+        if peers:
+            rows += _neighbour_rows(_host_q(peers), anchor)
         for row in rows:
             if row.pk not in seen_ids:
                 seen_ids.add(row.pk)
@@ -535,7 +546,7 @@ def context_for_fault(
         fault=fault,
         title=fault.title,
     )
-    context.lines = _lines_for_fault(fault, hosts + peers[:2], anchors, catalogue)
+    context.lines = _lines_for_fault(fault, hosts, peers[:2], anchors, catalogue)
     context.related = _related_faults(
         focus=[code],
         hosts=hosts + peers,

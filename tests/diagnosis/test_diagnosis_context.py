@@ -113,7 +113,7 @@ def test_gathering_a_context_takes_a_bounded_number_of_queries(django_assert_max
     record = fd_fault()
     fault("jvm_long_pause", "dn01", seconds=-20, last_seconds=600)  # a long-lived fault
     snapshot(cluster={"live_datanodes": 3}, nodes=[{"host": "dn01", "role": "datanode"}])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         context = context_for_fault(fault=record)
     assert len(context.lines) <= ctx_module.MAX_LINES
 
