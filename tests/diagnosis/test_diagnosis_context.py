@@ -108,14 +108,31 @@ def test_related_faults_are_classified_by_relation():
 
 
 def test_gathering_a_context_takes_a_bounded_number_of_queries(django_assert_max_num_queries):
+    """Whatever the table sizes: the worst case is two anchors (first and last occurrence), a
+    peer host named by IP, related faults and a snapshot."""
     for i in range(200):
-        log_line("dn01", -300 + i, "WARN", DN, f"warning {i}")
-    record = fd_fault()
-    fault("jvm_long_pause", "dn01", seconds=-20, last_seconds=600)  # a long-lived fault
-    snapshot(cluster={"live_datanodes": 3}, nodes=[{"host": "dn01", "role": "datanode"}])
-    with django_assert_max_num_queries(25):
+        log_line("nn01", -300 + i, "WARN", DN, f"warning {i}")
+        log_line("dn03", -300 + i, "WARN", DN, f"peer warning {i}")
+    line = log_line(
+        "nn01",
+        0,
+        "INFO",
+        "org.apache.hadoop.hdfs.StateChange",
+        "BLOCK* removeDeadDatanode: lost heartbeat from 10.0.0.13:9866, "
+        "removeBlocksFromBlockMap true",
+    )
+    record = fault("datanode_dead", "nn01", line, last_seconds=900)
+    for i in range(50):
+        fault("jvm_long_pause", "dn03", seconds=-20 - i)
+    snapshot(
+        cluster={"live_datanodes": 3},
+        nodes=[{"host": "dn03", "role": "datanode", "details": {"xferaddr": "10.0.0.13:9866"}}],
+    )
+    with django_assert_max_num_queries(21):
         context = context_for_fault(fault=record)
+    assert context.peers == ["dn03", "10.0.0.13"]
     assert len(context.lines) <= ctx_module.MAX_LINES
+    assert len(context.related) <= ctx_module.MAX_RELATED
 
 
 def test_a_fault_whose_lines_were_pruned_still_has_its_samples():
