@@ -198,6 +198,14 @@ LLM_BASE_URL = env_url("LLM_BASE_URL", schemes=("http", "https"))
 LLM_MODEL = env_str("LLM_MODEL", "")
 LLM_API_KEY = env_str("LLM_API_KEY", "")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 30.0, min_value=0.1)
+# LLM_BASE_URL is an OpenAI-style base URL that already ends in the API version, like the
+# openai SDK's base_url: http://vllm:8000/v1, http://ollama:11434/v1, https://api.openai.com/v1.
+# The engine POSTs to {LLM_BASE_URL}/chat/completions. Unset: the rule engine answers alone.
+# Characters of log lines, metrics and notes sent to the model per request: bounds the token bill
+# and what a flood of hostile log text can put in front of the model.
+LLM_MAX_PROMPT_CHARS = env_int("LLM_MAX_PROMPT_CHARS", 16000, min_value=2000)
+# A pasted excerpt is diagnosed line by line against the catalogue; bigger ones are refused (413).
+DIAGNOSE_MAX_LOG_TEXT_BYTES = env_int("DIAGNOSE_MAX_LOG_TEXT_BYTES", 64 * 1024, min_value=1024)
 
 # --- Execution logs -------------------------------------------------------------------------------
 EXEC_OUTPUT_TAIL_BYTES = env_int("EXEC_OUTPUT_TAIL_BYTES", 64 * 1024, min_value=1024)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from diagnosis.admin.actions import diagnose_faults, latest_diagnosis
 from diagnosis.models import Diagnosis, FaultRecord
 
 
@@ -8,6 +9,8 @@ class FaultRecordAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "host", "severity", "status", "occurrences", "last_seen"]
     list_filter = ["status", "severity"]
     raw_id_fields = ["first_log", "latest_log"]
+    actions = [diagnose_faults]
+    readonly_fields = [latest_diagnosis]
 
 
 @admin.register(Diagnosis)
