@@ -10,7 +10,7 @@ own) sort last. Log text is hostile: it is only ever shown escaped.
 """
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -39,6 +39,14 @@ class SystemLogChangeList(ChangeList):
         return queryset.defer("message", "trace", "raw").annotate(
             message_head=Left("message", MESSAGE_HEAD_CHARS)
         )
+
+    def get_results(self, request):
+        super().get_results(request)
+        # A list that was probed rather than counted already holds its page's rows: show those
+        # instead of querying again (Django re-reads a list that fits on one page).
+        probed = self.paginator.probed_rows(self.page_num)
+        if probed is not None:
+            self.result_list = probed
 
     def get_ordering(self, request, queryset):
         # Django adds "-pk" as tie-breaker whatever the direction; "log_time ASC, id DESC"
@@ -70,6 +78,8 @@ class SystemLogAdmin(admin.ModelAdmin):
         "line): narrow by host, level and log time instead."
     )
     list_per_page = 100
+    # "Show all" would load every matching line when the count is only a lower bound.
+    list_max_show_all = list_per_page
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -120,6 +130,35 @@ class SystemLogAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return SystemLogChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        try:
+            page = int(request.GET.get(PAGE_VAR, 1))
+        except ValueError:
+            page = 1
+        return self.paginator(
+            queryset,
+            per_page,
+            count_matches=self.one_index_serves(request.GET),
+            page_hint=page,
+        )
+
+    @staticmethod
+    def one_index_serves(params) -> bool:
+        """Whether one index answers the list's filters, so counting reads only index entries.
+
+        Host and level each have an index with log time; a time range adds nothing to either.
+        Two of them at once, or a log type (no index), would make a count read every candidate
+        line, so such lists are not counted (EstimatedCountPaginator probes instead).
+        """
+        term = params.get(SEARCH_VAR, "").strip()
+        if term.isdigit():
+            return True  # one line by primary key
+        if params.get("logtype"):
+            return False
+        host = bool(params.get("host") or term)
+        level = bool(params.get("level__exact"))
+        return not (host and level)
 
     def lookup_allowed(self, lookup, value, request):
         return lookup in self.allowed_lookups
