@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Index
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -95,6 +96,15 @@ def test_filters_no_single_index_serves_run_four_queries(
     with django_assert_num_queries(4):
         response = admin_client.get(LIST_URL + query)
     assert len(listed_ids(response)) == min(lines, 100)
+
+
+def test_an_index_for_host_and_level_would_make_that_filter_counted(monkeypatch):
+    params = {"host": "dn01", "level__exact": "ERROR", "since": "1h"}
+    assert not SystemLogAdmin.one_index_serves(params)
+    index = Index(fields=["host", "level", "log_time"], name="system_logs_host_level_time")
+    monkeypatch.setattr(SystemLog._meta, "indexes", [*SystemLog._meta.indexes, index])
+    assert SystemLogAdmin.one_index_serves(params)
+    assert not SystemLogAdmin.one_index_serves({**params, "logtype": "yarn"})
 
 
 def test_past_the_count_limit_an_unfiltered_list_adds_one_estimate_query(
