@@ -97,7 +97,7 @@ class SystemLogAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "log_time_display",
-                    "received_at",
+                    "received_at_display",
                     "host",
                     "logtype",
                     "source_file",
@@ -113,6 +113,7 @@ class SystemLogAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "log_time_display",
+        "received_at_display",
         "message_text",
         "trace_text",
         "raw_text",
@@ -196,6 +197,10 @@ class SystemLogAdmin(admin.ModelAdmin):
     @admin.display(description="log time", ordering="log_time")
     def log_time_display(self, obj):
         return format_log_time(obj.log_time) or None
+
+    @admin.display(description="received at")
+    def received_at_display(self, obj):
+        return format_log_time(obj.received_at) or None
 
     @admin.display(description="level", ordering="level")
     def level_badge(self, obj):
