@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from diagnosis.models import Diagnosis, FaultRecord
+from logs.admin.exec_log import ExecRunInline
 
 
 @admin.register(FaultRecord)
@@ -8,6 +9,7 @@ class FaultRecordAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "host", "severity", "status", "occurrences", "last_seen"]
     list_filter = ["status", "severity"]
     raw_id_fields = ["first_log", "latest_log"]
+    inlines = [ExecRunInline]  # the script runs linked to the fault (logs app)
 
 
 @admin.register(Diagnosis)
