@@ -13,7 +13,6 @@ a list never shows a long-dead run as running even where cron does not run the s
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
 )
@@ -229,7 +228,9 @@ class ExecRunFinishView(APIView):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+    days = serializers.IntegerField(
+        min_value=1, max_value=366, default=30, help_text="Window in days (default 30)."
+    )
 
 
 class ExecScriptStatsView(APIView):
@@ -240,11 +241,7 @@ class ExecScriptStatsView(APIView):
         operation_id="exec_scripts_stats",
         summary="Health of each script: success rate, last run, p50/p95 duration",
         description="Over the runs started in the last `days` days, least successful first.",
-        parameters=[
-            OpenApiParameter(
-                "days", int, description="Window in days (1–366, default 30).", required=False
-            )
-        ],
+        parameters=[StatsQuerySerializer],
         responses=ScriptStatsSerializer(many=True),
     )
     def get(self, request):
