@@ -635,7 +635,8 @@ def flush_only(portal, spool):
         warn("set FAULTPORTAL_URL and FAULTPORTAL_TOKEN to flush the spool")
         return EXIT_USAGE
     delivered, rejected, remaining = spool.flush(portal, budget=300.0)
-    warn(f"spool {spool.path}: {delivered} delivered, {rejected} refused, {remaining} waiting")
+    if delivered or rejected or remaining:  # silent when there was nothing to do (cron mail)
+        warn(f"spool {spool.path}: {delivered} delivered, {rejected} refused, {remaining} waiting")
     return 0 if remaining == 0 else 75  # EX_TEMPFAIL: try again later
 
 

@@ -297,3 +297,15 @@ def test_the_client_imports_nothing_outside_the_standard_library():
         [sys.executable, "-I", "-S", "-c", program], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_flush_spool_tells_cron_whether_reports_are_still_waiting(portal, spool):
+    empty = run_client("--flush-spool", url=portal.url, token=portal.ingest_token, spool=spool)
+    assert (empty.returncode, empty.stderr) == (0, b"")  # nothing to do: no cron mail
+
+    down = closed_port_url()
+    run_client("--", "true", url=down, token=portal.ingest_token, spool=spool)
+    waiting = run_client("--flush-spool", url=down, token=portal.ingest_token, spool=spool)
+    assert waiting.returncode == 75  # EX_TEMPFAIL
+    assert b"1 waiting" in waiting.stderr
+    assert len(spooled(spool)) == 1
