@@ -14,6 +14,7 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from logs.exec_runs import exec_run_deadline, exec_runs_time_out
@@ -191,7 +192,8 @@ class ExecLogAdmin(admin.ModelAdmin):
     def deadline_column(self, run):
         seconds = run.timeout_seconds
         source = "declared" if seconds else "EXEC_DEFAULT_TIMEOUT_SECONDS"
-        return format_html("{} ({})", exec_run_deadline(run), source)
+        deadline = date_format(timezone.localtime(exec_run_deadline(run)), "DATETIME_FORMAT")
+        return format_html("{} ({})", deadline, source)
 
     @admin.display(description="stdout")
     def stdout_column(self, run):
