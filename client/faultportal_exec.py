@@ -614,6 +614,9 @@ def make_portal(options):
     token = read_token(options)
     if not url or not token:
         return None
+    if not url.startswith(("http://", "https://")):
+        warn(f"FAULTPORTAL_URL must start with http:// or https://, not {url!r}")
+        return None
     try:
         timeout = float(os.environ.get("FAULTPORTAL_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT))
     except ValueError:

@@ -78,7 +78,7 @@ def exec_run_start(
     timeout_seconds: int | None = None,
     client_run_id: str | None = None,
     started_at: datetime | None = None,
-    reported_by=None,
+    reported_by_id: int | None = None,
 ) -> tuple[ExecLog, bool]:
     """Record that a run started; returns (run, created).
 
@@ -98,7 +98,7 @@ def exec_run_start(
         timeout_seconds=timeout_seconds,
         client_run_id=client_run_id or None,
         started_at=started_at or timezone.now(),
-        reported_by=reported_by,
+        reported_by_id=reported_by_id,
     )
     try:
         with transaction.atomic():

@@ -25,7 +25,6 @@ from rest_framework.views import APIView
 
 from faultportal.api.permissions import IngestScope, ReadScope
 from faultportal.api.schema import ErrorSerializer
-from faultportal.models import ApiToken
 from logs.api.exec_filters import ExecRunFilter
 from logs.api.exec_serializers import (
     ExecRunFinishSerializer,
@@ -164,7 +163,7 @@ class ExecRunCollectionView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         try:
             run, created = exec_run_start(
-                **serializer.validated_data, reported_by=_reporting_token(request)
+                **serializer.validated_data, reported_by_id=getattr(request.auth, "id", None)
             )
         except ExecRunError as error:
             _raise_for(error)
@@ -173,11 +172,6 @@ class ExecRunCollectionView(GenericAPIView):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": reverse("exec-run-detail", args=[run.pk])},
         )
-
-
-def _reporting_token(request) -> ApiToken | None:
-    token_id = getattr(request.auth, "id", None)
-    return ApiToken(pk=token_id) if token_id else None
 
 
 class ExecRunDetailView(APIView):
