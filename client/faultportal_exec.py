@@ -182,58 +182,63 @@ def run_command(
     Signals the wrapper receives (Ctrl-C, kill) are passed on and the run is `aborted`.
     """
     result = RunResult(tail_bytes)
-    result.started_at = utc_now()
-    began = time.monotonic()
-    try:
-        process = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            close_fds=True,
-        )
-    except OSError as exc:
-        missing = exc.errno == errno.ENOENT
-        message = f"{argv[0]}: {'command not found' if missing else exc.strerror}\n"
-        result.stderr.write(message.encode("utf-8", "replace"))
-        if echo:
-            sys.stderr.write(f"{PROG}: {message}")
-            sys.stderr.flush()
-        result.status = "failed"
-        result.exit_code = EXIT_NOT_FOUND if missing else EXIT_CANNOT_EXECUTE
-        result.finished_at = utc_now()
-        result.duration_seconds = time.monotonic() - began
-        return result
-
-    pumps = []
-    for pipe, tail, stream in (
-        (process.stdout, result.stdout, sys.stdout),
-        (process.stderr, result.stderr, sys.stderr),
-    ):
-        echo_fd = _fileno(stream) if echo else None
-        fd = os.dup(pipe.fileno())
-        pipe.close()
-        thread = threading.Thread(target=_pump, args=(fd, tail, echo_fd))
-        thread.daemon = True
-        thread.start()
-        pumps.append(thread)
-
-    stop = {"reason": None, "signal": None, "kill_at": None}
+    stop = {"reason": None, "signal": None, "kill_at": None, "pid": None}
 
     def request_stop(reason, signum):
         if stop["reason"] is None:
             stop["reason"], stop["signal"] = reason, signum
             stop["kill_at"] = time.monotonic() + kill_after
-        _kill_group(process.pid, signum if reason == "signal" else signal.SIGTERM)
+        if stop["pid"] is not None:
+            _kill_group(stop["pid"], signum if reason == "signal" else signal.SIGTERM)
 
     def on_signal(signum, frame):
         request_stop("signal", signum)
 
+    # Installed before the command starts, so a Ctrl-C at any moment reaches it.
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in forward_signals:
             previous[signum] = signal.signal(signum, on_signal)
+    result.started_at = utc_now()
+    began = time.monotonic()
     try:
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as exc:
+            missing = exc.errno == errno.ENOENT
+            message = f"{argv[0]}: {'command not found' if missing else exc.strerror}\n"
+            result.stderr.write(message.encode("utf-8", "replace"))
+            if echo:
+                sys.stderr.write(f"{PROG}: {message}")
+                sys.stderr.flush()
+            result.status = "failed"
+            result.exit_code = EXIT_NOT_FOUND if missing else EXIT_CANNOT_EXECUTE
+            result.finished_at = utc_now()
+            result.duration_seconds = round(time.monotonic() - began, 3)
+            return result
+        stop["pid"] = process.pid
+        if stop["reason"] == "signal":  # it arrived while the command was starting
+            _kill_group(process.pid, stop["signal"])
+
+        pumps = []
+        for pipe, tail, stream in (
+            (process.stdout, result.stdout, sys.stdout),
+            (process.stderr, result.stderr, sys.stderr),
+        ):
+            echo_fd = _fileno(stream) if echo else None
+            fd = os.dup(pipe.fileno())
+            pipe.close()
+            thread = threading.Thread(target=_pump, args=(fd, tail, echo_fd))
+            thread.daemon = True
+            thread.start()
+            pumps.append(thread)
+
         deadline = began + timeout if timeout else None
         while True:
             try:

@@ -309,3 +309,41 @@ def test_flush_spool_tells_cron_whether_reports_are_still_waiting(portal, spool)
     assert waiting.returncode == 75  # EX_TEMPFAIL
     assert b"1 waiting" in waiting.stderr
     assert len(spooled(spool)) == 1
+
+
+def test_an_interrupted_wrapper_stops_the_command_and_reports_it_aborted(portal, spool, tmp_path):
+    script = f"interrupted-{uuid.uuid4().hex[:6]}"
+    pidfile = tmp_path / "child.pid"
+    env = {
+        **os.environ,
+        "FAULTPORTAL_URL": portal.url,
+        "FAULTPORTAL_TOKEN": portal.ingest_token,
+        "FAULTPORTAL_SPOOL_DIR": str(spool),
+    }
+    wrapper = subprocess.Popen(
+        [
+            sys.executable,
+            str(CLIENT),
+            "--script",
+            script,
+            "--",
+            "sh",
+            "-c",
+            f"echo $$ > {pidfile}; exec sleep 60",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (pidfile.exists() and pidfile.read_text().strip()):
+            assert time.monotonic() < deadline, "the command never started"
+            time.sleep(0.05)
+        wrapper.send_signal(signal.SIGTERM)  # e.g. an operator's kill, or systemd stopping cron
+        assert wrapper.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        if wrapper.poll() is None:
+            wrapper.kill()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)  # the command went with it (and was reaped)
+    [run] = runs_of(portal, script)
+    assert (run["status"], run["exit_code"]) == ("aborted", 143)
