@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from faultportal import errors
 from faultportal.health import HealthView
@@ -9,7 +10,11 @@ from faultportal.health import HealthView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    # API documentation: the OpenAPI 3 schema and Swagger UI (served from local static files).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("logs.api.urls")),
+    path("api/", include("logs.api.exec_urls")),
     path("api/", include("cluster.api.urls")),
     path("api/", include("diagnosis.api.urls")),
     path("", include("cluster.urls")),

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from diagnosis.admin.actions import diagnose_faults, latest_diagnosis
 from diagnosis.models import Diagnosis, FaultRecord
+from logs.admin.exec_log import ExecRunInline
 
 
 @admin.register(FaultRecord)
@@ -11,6 +12,7 @@ class FaultRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ["first_log", "latest_log"]
     actions = [diagnose_faults]
     readonly_fields = [latest_diagnosis]
+    inlines = [ExecRunInline]  # the script runs linked to the fault (logs app)
 
 
 @admin.register(Diagnosis)
