@@ -77,11 +77,41 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
     so concurrent batches that share faults cannot deadlock each other.
     """
     merged = _merge(occurrences)
+    if not merged:
+        return []
     touched = []
     with transaction.atomic():
+        _lock_types_of_new_records(merged)
         for fingerprint in sorted(merged):
             touched.append(_record_one(fingerprint, merged[fingerprint]))
     return touched
+
+
+def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
+    """Serialise the creation of records through their fault types' rows.
+
+    Two transactions inserting the same new fingerprint collide on the unique key; on InnoDB the
+    losers keep a shared lock on the winner's row after the duplicate-key error, and with three
+    or more of them their next SELECT … FOR UPDATE deadlocks. So a batch that will create
+    records first locks the rows of those records' types (in id order, before any record lock,
+    so lock order stays global): a concurrent creator waits here, then finds the committed
+    record. Batches that only update existing records take no type lock.
+    """
+    existing = set(
+        FaultRecord.objects.filter(fingerprint__in=list(merged)).values_list(
+            "fingerprint", flat=True
+        )
+    )
+    type_ids = sorted(
+        {entry.first.fault_type.pk for fp, entry in merged.items() if fp not in existing}
+    )
+    if type_ids:
+        list(
+            FaultType.objects.select_for_update()
+            .filter(pk__in=type_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _record_one(fingerprint: str, merged: _Merged) -> FaultRecord:
@@ -91,7 +121,8 @@ def _record_one(fingerprint: str, merged: _Merged) -> FaultRecord:
             with transaction.atomic():  # savepoint: a concurrent insert of the same key may win
                 return _create(fingerprint, merged)
         except IntegrityError:
-            # Another worker created it between our SELECT and INSERT; its row is committed now.
+            # Another worker created it between our SELECT and INSERT (possible only when a
+            # record was deleted meanwhile: creations are serialised above).
             record = FaultRecord.objects.select_for_update().get(fingerprint=fingerprint)
     _apply(record, merged)
     return record
@@ -227,38 +258,45 @@ def fault_reopen(*, fault: FaultRecord, actor: str, note: str = "") -> FaultReco
 
 
 def faults_auto_resolve(*, quiet_for: timedelta, now: datetime | None = None) -> int:
-    """Resolve active faults with no occurrence (by log time) for `quiet_for`; returns how many."""
+    """Resolve active faults with no occurrence (by log time) for `quiet_for`; returns how many.
+
+    One record per transaction: ingestion locks records in fingerprint order, and a sweep
+    holding hundreds of row locks taken in id order could deadlock with it (and would stall
+    ingestion while it runs). The UPDATE re-checks the condition under the row lock, so a fault
+    that an occurrence touched meanwhile stays open.
+    """
     now = now or timezone.now()
     cutoff = now - quiet_for
-    resolved = 0
+    note = f"Auto-resolved: no occurrence for {quiet_for}."
+    resolved, after = 0, 0
     while True:
-        with transaction.atomic():
-            batch = list(
-                FaultRecord.objects.select_for_update()
-                .filter(status__in=ACTIVE_STATUSES, last_seen__lt=cutoff)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:500]
+        batch = list(
+            FaultRecord.objects.filter(
+                status__in=ACTIVE_STATUSES, last_seen__lt=cutoff, pk__gt=after
             )
-            if not batch:
-                return resolved
-            FaultRecord.objects.filter(pk__in=batch).update(
-                status=Status.RESOLVED,
-                resolved_at=now,
-                resolved_by=SYSTEM_ACTOR,
-                resolution=FaultRecord.Resolution.QUIET,
-                resolution_note=f"No occurrence for {quiet_for}.",
-                updated_at=now,
-            )
-            FaultEvent.objects.bulk_create(
-                FaultEvent(
-                    fault_id=pk,
-                    action=Action.RESOLVED,
-                    actor=SYSTEM_ACTOR,
-                    note=f"Auto-resolved: no occurrence for {quiet_for}.",
+            .order_by("pk")
+            .values_list("pk", flat=True)[:500]
+        )
+        if not batch:
+            return resolved
+        after = batch[-1]
+        for pk in batch:
+            with transaction.atomic():
+                changed = FaultRecord.objects.filter(
+                    pk=pk, status__in=ACTIVE_STATUSES, last_seen__lt=cutoff
+                ).update(
+                    status=Status.RESOLVED,
+                    resolved_at=now,
+                    resolved_by=SYSTEM_ACTOR,
+                    resolution=FaultRecord.Resolution.QUIET,
+                    resolution_note=f"No occurrence for {quiet_for}.",
+                    updated_at=now,
                 )
-                for pk in batch
-            )
-            resolved += len(batch)
+                if changed:
+                    FaultEvent.objects.create(
+                        fault_id=pk, action=Action.RESOLVED, actor=SYSTEM_ACTOR, note=note
+                    )
+                    resolved += 1
 
 
 # --- Faults raised by metrics (cluster thresholds) ----------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from diagnosis.catalogue import catalogue_invalidate
 from faultportal.api.authentication import clear_token_cache
 from faultportal.services import api_token_create
 from tests.support import services
@@ -33,6 +34,15 @@ def _fast_hashing_and_fresh_token_cache(settings):
     clear_token_cache()
     yield
     clear_token_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fault_catalogue():
+    """Each test sees the fault types of its own database state: a test's rollback does not
+    fire the signals that drop the per-process compiled catalogue."""
+    catalogue_invalidate()
+    yield
+    catalogue_invalidate()
 
 
 @pytest.fixture
