@@ -73,18 +73,24 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
     """Fold occurrences into their fault records; returns the records touched.
 
     Runs in the caller's transaction when there is one (ingestion stores lines and faults
-    together, so an idempotent retry changes neither). Records are locked in fingerprint order,
-    so concurrent batches that share faults cannot deadlock each other.
+    together, so an idempotent retry changes neither). Lock order is global, so concurrent
+    batches cannot deadlock: the fault types of records to create (by id), then the records
+    (by fingerprint). Queries per batch: one existence check, one locking read of all its
+    records, one UPDATE per record; creating a record adds the type lock and its INSERTs.
     """
     merged = _merge(occurrences)
     if not merged:
         return []
-    touched = []
+    fingerprints = sorted(merged)
     with transaction.atomic():
         _lock_types_of_new_records(merged)
-        for fingerprint in sorted(merged):
-            touched.append(_record_one(fingerprint, merged[fingerprint]))
-    return touched
+        locked = {
+            record.fingerprint: record
+            for record in FaultRecord.objects.select_for_update()
+            .filter(fingerprint__in=fingerprints)
+            .order_by("fingerprint")
+        }
+        return [_record_one(fp, merged[fp], locked.get(fp)) for fp in fingerprints]
 
 
 def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
@@ -93,9 +99,9 @@ def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
     Two transactions inserting the same new fingerprint collide on the unique key; on InnoDB the
     losers keep a shared lock on the winner's row after the duplicate-key error, and with three
     or more of them their next SELECT … FOR UPDATE deadlocks. So a batch that will create
-    records first locks the rows of those records' types (in id order, before any record lock,
-    so lock order stays global): a concurrent creator waits here, then finds the committed
-    record. Batches that only update existing records take no type lock.
+    records first locks the rows of those records' types (in id order, before any record lock):
+    a concurrent creator waits here, then finds the committed record. Batches that only update
+    existing records take no type lock.
     """
     existing = set(
         FaultRecord.objects.filter(fingerprint__in=list(merged)).values_list(
@@ -114,15 +120,14 @@ def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
         )
 
 
-def _record_one(fingerprint: str, merged: _Merged) -> FaultRecord:
-    record = FaultRecord.objects.select_for_update().filter(fingerprint=fingerprint).first()
+def _record_one(fingerprint: str, merged: _Merged, record: FaultRecord | None) -> FaultRecord:
     if record is None:
         try:
-            with transaction.atomic():  # savepoint: a concurrent insert of the same key may win
+            with transaction.atomic():  # savepoint: see below
                 return _create(fingerprint, merged)
         except IntegrityError:
-            # Another worker created it between our SELECT and INSERT (possible only when a
-            # record was deleted meanwhile: creations are serialised above).
+            # Only possible when a record was deleted and re-created meanwhile (creations are
+            # serialised above): the other one is committed, so count into it.
             record = FaultRecord.objects.select_for_update().get(fingerprint=fingerprint)
     _apply(record, merged)
     return record

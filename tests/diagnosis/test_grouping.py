@@ -86,3 +86,17 @@ def test_lines_from_before_the_resolution_arriving_late_do_not_reopen_it():
     record.refresh_from_db()
     assert record.status == "resolved" and not record.is_regression
     assert record.occurrences == 2
+
+
+def test_a_batch_costs_a_few_queries_per_fault_not_per_line(django_assert_max_num_queries):
+    hosts = ["dn01.example.com", "dn02.example.com", "dn03.example.com"]
+    ingest([fd_exhaustion(START, host) for host in hosts])
+    from diagnosis.detection import detect_faults
+    from diagnosis.services import fault_occurrences_record
+
+    lines = [fd_exhaustion(START + timedelta(seconds=i), hosts[i % 3]) for i in range(300)]
+    occurrences = [occ for _, occ in detect_faults(lines)]
+    # existence check + one locking read + one UPDATE per record (+ savepoint in/out)
+    with django_assert_max_num_queries(2 + 3 + 2):
+        fault_occurrences_record(occurrences=occurrences)
+    assert sorted(FaultRecord.objects.values_list("occurrences", flat=True)) == [101] * 3
