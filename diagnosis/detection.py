@@ -73,6 +73,14 @@ def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:
     return None
 
 
+def line_text(line) -> str:
+    """The text patterns are searched in: message and attached trace, or the raw line when the
+    line has no level of its own."""
+    if line.is_continuation or level_rank(line.level) is None:
+        return line.raw
+    return f"{line.message}\n{line.trace}" if line.trace else line.message
+
+
 def _line_at(text: str, position: int) -> str:
     start = text.rfind("\n", 0, position) + 1
     end = text.find("\n", position)
