@@ -81,14 +81,22 @@ class FaultTypeAdmin(admin.ModelAdmin):
     ]
     list_filter = ["category", "default_severity", "enabled", "is_builtin"]
     search_fields = ["code", "name"]
-    readonly_fields = ["is_builtin", "created_at", "updated_at"]
+    readonly_fields = ["preview_link", "is_builtin", "created_at", "updated_at"]
     filter_horizontal = ["precursors"]
     actions = ["enable_types", "disable_types"]
     fieldsets = [
         (None, {"fields": ["code", "name", "category", "default_severity", "enabled"]}),
         (
             "Matching",
-            {"fields": ["patterns", "component_pattern", "min_level", "grouping"]},
+            {
+                "fields": [
+                    "patterns",
+                    "component_pattern",
+                    "min_level",
+                    "grouping",
+                    "preview_link",
+                ]
+            },
         ),
         (
             "For operators",
@@ -116,6 +124,8 @@ class FaultTypeAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def preview_link(self, obj):
         url = reverse("admin:diagnosis_faulttype_preview")
+        if obj is None or obj.pk is None:
+            return format_html('<a href="{}">try patterns on recent logs</a>', url)
         return format_html('<a href="{}?type={}">try on recent logs</a>', url, obj.pk)
 
     def preview_view(self, request):

@@ -248,3 +248,13 @@ class TestFaultRecordAdmin:
             plan = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         assert plan[0]["key"] == "system_logs_host_time", (sql, plan)
         assert "filesort" not in (plan[0].get("Extra") or ""), (sql, plan)
+
+
+def test_change_pages_render(admin_client):
+    oom = FaultType.objects.get(code="jvm_out_of_memory")
+    page = admin_client.get(f"/admin/diagnosis/faulttype/{oom.pk}/change/")
+    assert page.status_code == 200 and b"try on recent logs" in page.content
+    record = fault(title=f"x {HOSTILE}")
+    page = admin_client.get(f"/admin/diagnosis/faultrecord/{record.pk}/change/")
+    assert page.status_code == 200 and HOSTILE.encode() not in page.content
+    assert b"/lines/" in page.content

@@ -250,3 +250,12 @@ class TestPrefilter:
 
                     if re.search(pattern, text):
                         assert any(lit in text for lit in required_literals(pattern))
+
+
+def test_a_broken_pattern_stored_behind_the_admins_back_skips_only_that_type():
+    FaultType.objects.filter(code="jvm_out_of_memory").update(
+        patterns="java.lang.OutOfMemoryError\n(unclosed", updated_at=timezone.now()
+    )
+    catalogue.catalogue_invalidate()
+    fds = continuation("java.io.IOException: Too many open files")
+    assert detected_codes([log4j(OOM), fds]) == ["unclassified", "too_many_open_files"]
