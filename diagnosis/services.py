@@ -7,6 +7,7 @@ as a regression; an ignored record keeps counting but stays ignored.
 """
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,22 +76,62 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
     Runs in the caller's transaction when there is one (ingestion stores lines and faults
     together, so an idempotent retry changes neither). Lock order is global, so concurrent
     batches cannot deadlock: the fault types of records to create (by id), then the records
-    (by fingerprint). Queries per batch: one existence check, one locking read of all its
-    records, one UPDATE per record; creating a record adds the type lock and its INSERTs.
+    (by fingerprint). In the steady state (every fingerprint already has its record) a batch
+    costs one locking read of its records and one UPDATE per record.
     """
     merged = _merge(occurrences)
     if not merged:
         return []
     fingerprints = sorted(merged)
-    with transaction.atomic():
-        _lock_types_of_new_records(merged)
+    with transaction.atomic(savepoint=False):
+        if not _known_fingerprints.contains_all(fingerprints):
+            _lock_types_of_new_records(merged)
         locked = {
             record.fingerprint: record
             for record in FaultRecord.objects.select_for_update()
             .filter(fingerprint__in=fingerprints)
+            .defer(*_HEAVY_FIELDS)
             .order_by("fingerprint")
         }
-        return [_record_one(fp, merged[fp], locked.get(fp)) for fp in fingerprints]
+        touched = [_record_one(fp, merged[fp], locked.get(fp)) for fp in fingerprints]
+        transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
+    return touched
+
+
+# Read-only evidence and results that grouping never looks at: not worth fetching per batch.
+_HEAVY_FIELDS = ("first_sample", "latest_sample", "message", "diagnosis", "resolution_note")
+
+
+class _KnownFingerprints:
+    """Fingerprints this process saw committed, so a batch of known faults can skip the
+    existence check. Only a shortcut: a record deleted since falls back to the insert path."""
+
+    def __init__(self, limit: int = 20_000):
+        self._limit = limit
+        self._seen: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def contains_all(self, fingerprints: Iterable[str]) -> bool:
+        seen = self._seen
+        return all(fp in seen for fp in fingerprints)
+
+    def add_all(self, fingerprints: Iterable[str]) -> None:
+        with self._lock:
+            if len(self._seen) > self._limit:
+                self._seen = {}
+            self._seen.update(dict.fromkeys(fingerprints))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen = {}
+
+
+_known_fingerprints = _KnownFingerprints()
+
+
+def known_fingerprints_forget() -> None:
+    """Drop this process's shortcut (tests roll back records without a signal)."""
+    _known_fingerprints.clear()
 
 
 def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:

@@ -88,15 +88,20 @@ def test_lines_from_before_the_resolution_arriving_late_do_not_reopen_it():
     assert record.occurrences == 2
 
 
-def test_a_batch_costs_a_few_queries_per_fault_not_per_line(django_assert_max_num_queries):
-    hosts = ["dn01.example.com", "dn02.example.com", "dn03.example.com"]
-    ingest([fd_exhaustion(START, host) for host in hosts])
+def test_a_batch_costs_a_few_queries_per_fault_not_per_line(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
     from diagnosis.detection import detect_faults
     from diagnosis.services import fault_occurrences_record
 
+    hosts = ["dn01.example.com", "dn02.example.com", "dn03.example.com"]
     lines = [fd_exhaustion(START + timedelta(seconds=i), hosts[i % 3]) for i in range(300)]
     occurrences = [occ for _, occ in detect_faults(lines)]
-    # existence check + one locking read + one UPDATE per record (+ savepoint in/out)
-    with django_assert_max_num_queries(2 + 3 + 2):
+    # New faults: existence check, type lock, locking read, then per record a savepoint, the
+    # INSERT, its "opened" event and the savepoint's release.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(3 + 3 * 4):
+        fault_occurrences_record(occurrences=occurrences[:3])
+    # Known faults: one locking read and one UPDATE per record, whatever the number of lines.
+    with django_assert_num_queries(1 + 3):
         fault_occurrences_record(occurrences=occurrences)
     assert sorted(FaultRecord.objects.values_list("occurrences", flat=True)) == [101] * 3
