@@ -1,5 +1,6 @@
 """Fault representations: thin, every value read from the selectors' objects."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from diagnosis.models import FaultEvent, FaultRecord, FaultType
@@ -77,24 +78,36 @@ class FaultEventSerializer(serializers.ModelSerializer):
         fields = ["action", "actor", "note", "at"]
 
 
-class FaultDetailSerializer(serializers.Serializer):
-    """GET /api/faults/{id}/: the fault, its evidence, its latest diagnosis and its history."""
+class FaultDetailSerializer(FaultSerializer):
+    """GET /api/faults/{id}/: the fault, its evidence, its latest diagnosis and its history.
 
-    def to_representation(self, detail):
-        fault = detail.fault
-        data = FaultSerializer(fault).data
-        data.update(
-            message=fault.message,
-            resolution_note=fault.resolution_note,
-            fault_type=FaultTypeSerializer(fault.fault_type).data,
-            samples=SampleSerializer(detail.samples, many=True).data,
-            diagnosis=fault.diagnosis,
-            diagnosed_at=serializers.DateTimeField().to_representation(fault.diagnosed_at)
-            if fault.diagnosed_at
-            else None,
-            events=FaultEventSerializer(detail.events, many=True).data,
-        )
-        return data
+    Serialises detail.fault; the samples and events come from the selector's FaultDetail in the
+    context ("detail").
+    """
+
+    fault_type = FaultTypeSerializer()
+    samples = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField(help_text="The latest state changes, newest first.")
+
+    class Meta(FaultSerializer.Meta):
+        fields = [
+            *FaultSerializer.Meta.fields,
+            "message",
+            "resolution_note",
+            "fault_type",
+            "samples",
+            "diagnosis",
+            "diagnosed_at",
+            "events",
+        ]
+
+    @extend_schema_field(SampleSerializer(many=True))
+    def get_samples(self, fault):
+        return SampleSerializer(self.context["detail"].samples, many=True).data
+
+    @extend_schema_field(FaultEventSerializer(many=True))
+    def get_events(self, fault):
+        return FaultEventSerializer(self.context["detail"].events, many=True).data
 
 
 class TransitionSerializer(serializers.Serializer):

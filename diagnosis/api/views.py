@@ -1,6 +1,7 @@
 """GET /api/faults/, GET /api/faults/{id}/, POST /api/faults/{id}/{action}: thin views over
 diagnosis.selectors and diagnosis.services."""
 
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
@@ -21,6 +22,10 @@ TRANSITIONS = {
     "ignore": Action.IGNORED,
     "reopen": Action.REOPENED,
 }
+
+
+def _detail_data(detail: selectors.FaultDetail) -> dict:
+    return FaultDetailSerializer(detail.fault, context={"detail": detail}).data
 
 
 def _no_such_fault(pk) -> NotFound:
@@ -49,12 +54,13 @@ class FaultListView(generics.ListAPIView):
 class FaultDetailView(APIView):
     permission_classes = [ReadScope]
 
+    @extend_schema(responses=FaultDetailSerializer)
     def get(self, request, pk: int):
         try:
             detail = selectors.fault_detail(fault_id=pk)
         except FaultRecord.DoesNotExist:
             raise _no_such_fault(pk) from None
-        return Response(FaultDetailSerializer(detail).data)
+        return Response(_detail_data(detail))
 
 
 class FaultTransitionView(APIView):
@@ -62,6 +68,14 @@ class FaultTransitionView(APIView):
 
     permission_classes = [DiagnoseScope]
 
+    @extend_schema(
+        request=TransitionSerializer,
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
+        responses={
+            200: FaultDetailSerializer,
+            409: OpenApiResponse(description="Not allowed from the fault's current status."),
+        },
+    )
     def post(self, request, pk: int, action: str):
         body = TransitionSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
@@ -83,5 +97,4 @@ class FaultTransitionView(APIView):
             fault.refresh_from_db(fields=["status"])
             conflict["fault_status"] = fault.status
             return Response(conflict, status=status.HTTP_409_CONFLICT)
-        detail = selectors.fault_detail(fault_id=pk)
-        return Response(FaultDetailSerializer(detail).data)
+        return Response(_detail_data(selectors.fault_detail(fault_id=pk)))
