@@ -163,6 +163,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fault types and fault records share one severity scale: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"SeverityEnum": "diagnosis.models.Severity"},
 }
 # Seconds a sender is told to wait (Retry-After) when the database is unavailable.
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5, min_value=1)
