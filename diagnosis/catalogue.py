@@ -83,6 +83,7 @@ class Catalogue:
     signature: tuple
     buckets: tuple[Bucket, ...]  # indexed by level rank
     unclassified: FaultType | None
+    unclassified_rank: int  # lines at this level or above that match no type are unclassified
     lowest_rank: int  # lines below this level can be skipped without looking at them
     types: tuple[CompiledType, ...]
 
@@ -135,12 +136,15 @@ def catalogue_build(fault_types: list[FaultType], signature: tuple = ()) -> Cata
         buckets.append(Bucket(types=types, literals=literals))
     unclassified = next((t for t in fault_types if t.code == UNCLASSIFIED_CODE and t.enabled), None)
     ranks = [c.min_rank for c in compiled]
+    unclassified_rank = TOP_RANK + 1
     if unclassified is not None:
-        ranks.append(SEVERE_RANK)
+        unclassified_rank = LEVEL_RANKS.get(unclassified.min_level, SEVERE_RANK)
+        ranks.append(unclassified_rank)
     return Catalogue(
         signature=signature,
         buckets=tuple(buckets),
         unclassified=unclassified,
+        unclassified_rank=unclassified_rank,
         lowest_rank=min(ranks, default=TOP_RANK + 1),
         types=tuple(compiled),
     )

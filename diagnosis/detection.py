@@ -18,13 +18,13 @@ How a line is judged:
   Such lines have no level of their own, so every type is tried on them.
 - The first matching type, most severe first, names the fault: one line, one occurrence.
 - An ERROR/FATAL line that matches no type is an `unclassified` fault, grouped by its
-  normalised message, so nothing severe goes unseen.
+  normalised message, so nothing severe goes unseen (the `unclassified` type's min_level sets
+  the bar; ERROR as shipped).
 """
 
 from collections.abc import Sequence
 
 from diagnosis.catalogue import (
-    SEVERE_RANK,
     TOP_RANK,
     Catalogue,
     CompiledType,
@@ -61,7 +61,7 @@ def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:
         if rank < catalogue.lowest_rank:
             return None
         text = f"{line.message}\n{line.trace}" if line.trace else line.message
-        severe = rank >= SEVERE_RANK
+        severe = rank >= catalogue.unclassified_rank
     bucket = catalogue.buckets[rank]
     if bucket.might_match(text):
         for compiled in bucket.types:

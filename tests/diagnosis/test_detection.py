@@ -259,3 +259,13 @@ def test_a_broken_pattern_stored_behind_the_admins_back_skips_only_that_type():
     catalogue.catalogue_invalidate()
     fds = continuation("java.io.IOException: Too many open files")
     assert detected_codes([log4j(OOM), fds]) == ["unclassified", "too_many_open_files"]
+
+
+def test_the_unclassified_types_min_level_sets_the_bar():
+    warning = log4j(f"{T} WARN {DN}: Slow BlockReceiver write packet to mirror took 400ms")
+    assert detect_faults([warning]) == []
+    FaultType.objects.filter(code="unclassified").update(
+        min_level="WARN", updated_at=timezone.now()
+    )
+    catalogue.catalogue_invalidate()
+    assert detected_codes([warning]) == ["unclassified"]
