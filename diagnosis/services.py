@@ -243,9 +243,10 @@ def _lock_records(fingerprints: list[str]) -> list[FaultRecord]:
     columns = ", ".join(quote(FaultRecord._meta.get_field(f).column) for f in _GROUPING_FIELDS)
     placeholders = ", ".join(["%s"] * len(fingerprints))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    key = quote(FaultRecord._meta.get_field("fingerprint").column)
     sql = (
         f"SELECT {columns} FROM {quote(FaultRecord._meta.db_table)} "
-        f"WHERE {quote('fingerprint')} IN ({placeholders}) ORDER BY {quote('fingerprint')}{lock}"
+        f"WHERE {key} IN ({placeholders}) ORDER BY {key}{lock}"
     )
     return list(FaultRecord.objects.raw(sql, fingerprints))
 
@@ -261,7 +262,7 @@ def _save_fields(record: FaultRecord, names: list[str]) -> None:
         values.append(field.get_db_prep_save(value, connection))
     sql = (
         f"UPDATE {quote(FaultRecord._meta.db_table)} SET {', '.join(assignments)} "
-        f"WHERE {quote('id')} = %s"
+        f"WHERE {quote(FaultRecord._meta.pk.column)} = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, record.pk])
