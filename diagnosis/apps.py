@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class DiagnosisConfig(AppConfig):
     name = "diagnosis"
     verbose_name = "Faults and diagnosis"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from diagnosis.catalogue import catalogue_changed
+        from diagnosis.models import FaultType
+
+        # The process that edits a fault type sees the change at once; others within
+        # FAULT_TYPES_REFRESH_SECONDS (diagnosis/catalogue.py says why).
+        post_save.connect(catalogue_changed, sender=FaultType, dispatch_uid="fault_type_saved")
+        post_delete.connect(catalogue_changed, sender=FaultType, dispatch_uid="fault_type_deleted")

@@ -10,13 +10,134 @@ Contract with logs/ (ingestion), inside the request's transaction:
 host, logtype, log_time, received_at, level, component, message, trace, raw, is_continuation).
 The result pairs the index of each faulty line with its diagnosis.services.Occurrence.
 
-Filled by the fault-detection issue; until then nothing is detected.
+How a line is judged:
+- A line below its level's bar is skipped at once (most INFO/DEBUG traffic): each type has a
+  min_level, and several real signatures are logged at INFO.
+- The text searched is the message plus its attached stack trace; for a stack-trace line that
+  arrived alone (Flume sends one line per request) or a line in no known layout, the raw line.
+  Such lines have no level of their own, so every type is tried on them.
+- The first matching type, most severe first, names the fault: one line, one occurrence.
+- An ERROR/FATAL line that matches no type is an `unclassified` fault, grouped by its
+  normalised message, so nothing severe goes unseen (the `unclassified` type's min_level sets
+  the bar; ERROR as shipped).
 """
 
 from collections.abc import Sequence
 
-from diagnosis.services import Occurrence
+from diagnosis.catalogue import (
+    TOP_RANK,
+    Catalogue,
+    CompiledType,
+    catalogue_current,
+    level_rank,
+)
+from diagnosis.models import FaultType
+from diagnosis.normalize import exception_class, message_normalize
+from diagnosis.services import Occurrence, fingerprint_for
+
+Grouping = FaultType.Grouping
+
+# A sample keeps the evidence readable without copying a 64 KB line into every fault record.
+MAX_SAMPLE_CHARS = 8192
+MAX_TITLE_EXCERPT = 160
 
 
 def detect_faults(lines: Sequence) -> list[tuple[int, Occurrence]]:
-    return []
+    catalogue = catalogue_current()
+    detected = []
+    for index, line in enumerate(lines):
+        occurrence = line_detect(line, catalogue=catalogue)
+        if occurrence is not None:
+            detected.append((index, occurrence))
+    return detected
+
+
+def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:
+    """The fault one parsed line shows, or None."""
+    rank = level_rank(line.level)
+    if rank is None or line.is_continuation:
+        rank, text, severe = TOP_RANK, line.raw, False
+    else:
+        if rank < catalogue.lowest_rank:
+            return None
+        text = f"{line.message}\n{line.trace}" if line.trace else line.message
+        severe = rank >= catalogue.unclassified_rank
+    bucket = catalogue.buckets[rank]
+    if bucket.might_match(text):
+        for compiled in bucket.types:
+            match = compiled.search(text, line.component)
+            if match is not None:
+                return _matched(line, compiled, text, match.start())
+    if severe and catalogue.unclassified is not None:
+        return _unclassified(line, catalogue.unclassified)
+    return None
+
+
+def line_text(line) -> str:
+    """The text patterns are searched in: message and attached trace, or the raw line when the
+    line has no level of its own."""
+    if line.is_continuation or level_rank(line.level) is None:
+        return line.raw
+    return f"{line.message}\n{line.trace}" if line.trace else line.message
+
+
+def _line_at(text: str, position: int) -> str:
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text[start : end if end != -1 else len(text)].strip()
+
+
+def _matched(line, compiled: CompiledType, text: str, position: int) -> Occurrence:
+    # Group by the line that carries the signature (the message, or the trace line that
+    # matched), not by a generic message above it.
+    normalised = message_normalize(_line_at(text, position))
+    return _occurrence(line, compiled.fault_type, normalised)
+
+
+def _unclassified(line, fault_type: FaultType) -> Occurrence:
+    first_line = (line.message or line.raw).split("\n", 1)[0]
+    normalised = message_normalize(first_line)
+    cause = exception_class(line.trace)
+    if cause:  # same message, different exception: different faults (Sentry groups likewise)
+        normalised = f"{normalised} [{cause}]"
+    return _occurrence(line, fault_type, normalised)
+
+
+def _occurrence(line, fault_type: FaultType, normalised: str) -> Occurrence:
+    grouping = fault_type.grouping
+    host = line.host
+    component = line.component or ""
+    if grouping == Grouping.CLUSTER:
+        fingerprint = fingerprint_for("log", fault_type.code)
+        host, title = "", fault_type.name
+    elif grouping == Grouping.HOST:
+        fingerprint = fingerprint_for("log", fault_type.code, host)
+        title = f"{fault_type.name} on {host}"
+    else:
+        fingerprint = fingerprint_for("log", fault_type.code, host, component, normalised)
+        title = f"{fault_type.name} on {host}{_short_component(component)}: {_excerpt(normalised)}"
+    sample = line.raw
+    if len(sample) > MAX_SAMPLE_CHARS:
+        sample = sample[:MAX_SAMPLE_CHARS] + "\n[… cut]"
+    return Occurrence(
+        fault_type=fault_type,
+        fingerprint=fingerprint,
+        host=host,
+        title=title,
+        seen_at=line.log_time or line.received_at,
+        sample=sample,
+        message=normalised,
+        component=component,
+    )
+
+
+def _short_component(component: str) -> str:
+    if not component:
+        return ""
+    return f" ({component.rsplit('.', 1)[-1]})"
+
+
+def _excerpt(text: str) -> str:
+    if len(text) <= MAX_TITLE_EXCERPT:
+        return text
+    return text[: MAX_TITLE_EXCERPT - 1].rstrip() + "…"

@@ -7,12 +7,13 @@ as a regression; an ignored record keeps counting but stays ignored.
 """
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from diagnosis.models import FaultEvent, FaultRecord, FaultType
@@ -73,25 +74,105 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
     """Fold occurrences into their fault records; returns the records touched.
 
     Runs in the caller's transaction when there is one (ingestion stores lines and faults
-    together, so an idempotent retry changes neither). Records are locked in fingerprint order,
-    so concurrent batches that share faults cannot deadlock each other.
+    together, so an idempotent retry changes neither). Lock order is global, so concurrent
+    batches cannot deadlock: the fault types of records to create (by id), then the records
+    (by fingerprint). In the steady state (every fingerprint already has its record) a batch
+    costs one locking read of its records and one UPDATE per record.
     """
     merged = _merge(occurrences)
-    touched = []
-    with transaction.atomic():
-        for fingerprint in sorted(merged):
-            touched.append(_record_one(fingerprint, merged[fingerprint]))
+    if not merged:
+        return []
+    fingerprints = sorted(merged)
+    with transaction.atomic(savepoint=False):
+        if not _known_fingerprints.contains_all(fingerprints):
+            _lock_types_of_new_records(merged)
+        locked = {record.fingerprint: record for record in _lock_records(fingerprints)}
+        touched = [_record_one(fp, merged[fp], locked.get(fp)) for fp in fingerprints]
+        transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
     return touched
 
 
-def _record_one(fingerprint: str, merged: _Merged) -> FaultRecord:
-    record = FaultRecord.objects.select_for_update().filter(fingerprint=fingerprint).first()
+# What grouping reads from a record; the rest (samples, diagnosis…) is only written or not
+# touched, and fetching it on every batch costs more than the query itself.
+_GROUPING_FIELDS = (
+    "id",
+    "fingerprint",
+    "status",
+    "severity",
+    "first_seen",
+    "last_seen",
+    "occurrences",
+    "resolved_at",
+)
+
+
+class _KnownFingerprints:
+    """Fingerprints this process saw committed, so a batch of known faults can skip the
+    existence check. Only a shortcut: a record deleted since falls back to the insert path."""
+
+    def __init__(self, limit: int = 20_000):
+        self._limit = limit
+        self._seen: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def contains_all(self, fingerprints: Iterable[str]) -> bool:
+        seen = self._seen
+        return all(fp in seen for fp in fingerprints)
+
+    def add_all(self, fingerprints: Iterable[str]) -> None:
+        with self._lock:
+            if len(self._seen) > self._limit:
+                self._seen = {}
+            self._seen.update(dict.fromkeys(fingerprints))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen = {}
+
+
+_known_fingerprints = _KnownFingerprints()
+
+
+def known_fingerprints_forget() -> None:
+    """Drop this process's shortcut (tests roll back records without a signal)."""
+    _known_fingerprints.clear()
+
+
+def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
+    """Serialise the creation of records through their fault types' rows.
+
+    Two transactions inserting the same new fingerprint collide on the unique key; on InnoDB the
+    losers keep a shared lock on the winner's row after the duplicate-key error, and with three
+    or more of them their next SELECT … FOR UPDATE deadlocks. So a batch that will create
+    records first locks the rows of those records' types (in id order, before any record lock):
+    a concurrent creator waits here, then finds the committed record. Batches that only update
+    existing records take no type lock.
+    """
+    existing = set(
+        FaultRecord.objects.filter(fingerprint__in=list(merged)).values_list(
+            "fingerprint", flat=True
+        )
+    )
+    type_ids = sorted(
+        {entry.first.fault_type.pk for fp, entry in merged.items() if fp not in existing}
+    )
+    if type_ids:
+        list(
+            FaultType.objects.select_for_update()
+            .filter(pk__in=type_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _record_one(fingerprint: str, merged: _Merged, record: FaultRecord | None) -> FaultRecord:
     if record is None:
         try:
-            with transaction.atomic():  # savepoint: a concurrent insert of the same key may win
+            with transaction.atomic():  # savepoint: see below
                 return _create(fingerprint, merged)
         except IntegrityError:
-            # Another worker created it between our SELECT and INSERT; its row is committed now.
+            # Only possible when a record was deleted and re-created meanwhile (creations are
+            # serialised above): the other one is committed, so count into it.
             record = FaultRecord.objects.select_for_update().get(fingerprint=fingerprint)
     _apply(record, merged)
     return record
@@ -148,7 +229,43 @@ def _apply(record: FaultRecord, merged: _Merged) -> None:
             actor=SYSTEM_ACTOR,
             note=f"Seen again at {latest.seen_at.isoformat()} after resolution.",
         )
-    record.save(update_fields=sorted(changed))
+    _save_fields(record, sorted(changed))
+
+
+# Ingestion runs the two statements below for every batch that shows a fault. Compiling them
+# through the ORM took several times longer than the database needed to run them, so they are
+# written out once here; values still go through the fields' own conversions.
+
+
+def _lock_records(fingerprints: list[str]) -> list[FaultRecord]:
+    """The records of these fingerprints, locked in fingerprint order (only grouping's fields)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(FaultRecord._meta.get_field(f).column) for f in _GROUPING_FIELDS)
+    placeholders = ", ".join(["%s"] * len(fingerprints))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    key = quote(FaultRecord._meta.get_field("fingerprint").column)
+    sql = (
+        f"SELECT {columns} FROM {quote(FaultRecord._meta.db_table)} "
+        f"WHERE {key} IN ({placeholders}) ORDER BY {key}{lock}"
+    )
+    return list(FaultRecord.objects.raw(sql, fingerprints))
+
+
+def _save_fields(record: FaultRecord, names: list[str]) -> None:
+    """UPDATE … SET the named fields WHERE id = record.pk, as save(update_fields=…) would."""
+    quote = connection.ops.quote_name
+    assignments, values = [], []
+    for name in names:
+        field = FaultRecord._meta.get_field(name)
+        value = field.pre_save(record, add=False)  # auto_now fields take the current time
+        assignments.append(f"{quote(field.column)} = %s")
+        values.append(field.get_db_prep_save(value, connection))
+    sql = (
+        f"UPDATE {quote(FaultRecord._meta.db_table)} SET {', '.join(assignments)} "
+        f"WHERE {quote(FaultRecord._meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, record.pk])
 
 
 # --- Lifecycle --------------------------------------------------------------------------------
@@ -227,38 +344,45 @@ def fault_reopen(*, fault: FaultRecord, actor: str, note: str = "") -> FaultReco
 
 
 def faults_auto_resolve(*, quiet_for: timedelta, now: datetime | None = None) -> int:
-    """Resolve active faults with no occurrence (by log time) for `quiet_for`; returns how many."""
+    """Resolve active faults with no occurrence (by log time) for `quiet_for`; returns how many.
+
+    One record per transaction: ingestion locks records in fingerprint order, and a sweep
+    holding hundreds of row locks taken in id order could deadlock with it (and would stall
+    ingestion while it runs). The UPDATE re-checks the condition under the row lock, so a fault
+    that an occurrence touched meanwhile stays open.
+    """
     now = now or timezone.now()
     cutoff = now - quiet_for
-    resolved = 0
+    note = f"Auto-resolved: no occurrence for {quiet_for}."
+    resolved, after = 0, 0
     while True:
-        with transaction.atomic():
-            batch = list(
-                FaultRecord.objects.select_for_update()
-                .filter(status__in=ACTIVE_STATUSES, last_seen__lt=cutoff)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:500]
+        batch = list(
+            FaultRecord.objects.filter(
+                status__in=ACTIVE_STATUSES, last_seen__lt=cutoff, pk__gt=after
             )
-            if not batch:
-                return resolved
-            FaultRecord.objects.filter(pk__in=batch).update(
-                status=Status.RESOLVED,
-                resolved_at=now,
-                resolved_by=SYSTEM_ACTOR,
-                resolution=FaultRecord.Resolution.QUIET,
-                resolution_note=f"No occurrence for {quiet_for}.",
-                updated_at=now,
-            )
-            FaultEvent.objects.bulk_create(
-                FaultEvent(
-                    fault_id=pk,
-                    action=Action.RESOLVED,
-                    actor=SYSTEM_ACTOR,
-                    note=f"Auto-resolved: no occurrence for {quiet_for}.",
+            .order_by("pk")
+            .values_list("pk", flat=True)[:500]
+        )
+        if not batch:
+            return resolved
+        after = batch[-1]
+        for pk in batch:
+            with transaction.atomic():
+                changed = FaultRecord.objects.filter(
+                    pk=pk, status__in=ACTIVE_STATUSES, last_seen__lt=cutoff
+                ).update(
+                    status=Status.RESOLVED,
+                    resolved_at=now,
+                    resolved_by=SYSTEM_ACTOR,
+                    resolution=FaultRecord.Resolution.QUIET,
+                    resolution_note=f"No occurrence for {quiet_for}.",
+                    updated_at=now,
                 )
-                for pk in batch
-            )
-            resolved += len(batch)
+                if changed:
+                    FaultEvent.objects.create(
+                        fault_id=pk, action=Action.RESOLVED, actor=SYSTEM_ACTOR, note=note
+                    )
+                    resolved += 1
 
 
 # --- Faults raised by metrics (cluster thresholds) ----------------------------------------------

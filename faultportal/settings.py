@@ -203,6 +203,10 @@ LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 30, min_value=1)
 # --- Faults -------------------------------------------------------------------------------------
 # Open faults with no occurrence (by log time) for this long are resolved by auto_resolve_faults.
 FAULT_AUTO_RESOLVE_HOURS = env_float("FAULT_AUTO_RESOLVE_HOURS", 24.0, min_value=0.0)
+# How stale a process's compiled fault-type patterns may get: every process checks the
+# fault_types table at most this often (one tiny query), so an edit in the admin of any instance
+# reaches every worker within this time without a query per ingest request.
+FAULT_TYPES_REFRESH_SECONDS = env_float("FAULT_TYPES_REFRESH_SECONDS", 5.0, min_value=0.0)
 
 # --- Cluster status -----------------------------------------------------------------------------
 NAMENODE_URLS = env_url_list("NAMENODE_URLS", schemes=("http", "https"))

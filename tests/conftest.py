@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from diagnosis.catalogue import catalogue_invalidate
+from diagnosis.services import known_fingerprints_forget
 from faultportal.api.authentication import clear_token_cache
 from faultportal.services import api_token_create
 from tests.support import services
@@ -33,6 +35,18 @@ def _fast_hashing_and_fresh_token_cache(settings):
     clear_token_cache()
     yield
     clear_token_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fault_catalogue():
+    """Each test sees the fault types and records of its own database state: a test's rollback
+    does not fire the signals that drop the per-process compiled catalogue, nor forget the
+    fingerprints this process saw committed."""
+    catalogue_invalidate()
+    known_fingerprints_forget()
+    yield
+    catalogue_invalidate()
+    known_fingerprints_forget()
 
 
 @pytest.fixture

@@ -1,18 +1,275 @@
-from django.contrib import admin
+"""The fault list operators work from.
 
+Kept cheap on purpose (research/style-anchors.md §2a): no filter reads system_logs, the type
+filter lists the small fault_types table, no unfiltered COUNT, no facets; search uses exact or
+prefix matches on indexed or small columns, or the id.
+"""
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from diagnosis import services
 from diagnosis.admin.actions import diagnose_faults, latest_diagnosis
-from diagnosis.models import Diagnosis, FaultRecord
+from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, FaultType
 from logs.admin.exec_log import ExecRunInline
+from logs.models import SystemLog
+
+Action = FaultEvent.Action
+
+SEVERITY_COLOURS = {
+    "critical": "#ba2121",
+    "major": "#d86613",
+    "minor": "#b08800",
+    "warning": "#417690",
+    "info": "#666666",
+}
+STATUS_COLOURS = {
+    "open": "#ba2121",
+    "acknowledged": "#d86613",
+    "resolved": "#2e7d32",
+    "ignored": "#777777",
+}
+# The fault's lines are shown from a little before its first to a little after its last
+# occurrence, so the context that led to it is on the page too.
+LINES_MARGIN = timedelta(minutes=5)
+
+
+def _badge(text: str, colour: str):
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:8px;'
+        'font-size:11px;white-space:nowrap">{}</span>',
+        colour,
+        text,
+    )
+
+
+class FaultTypeFilter(admin.SimpleListFilter):
+    """By fault type, listed from the small fault_types table (never a DISTINCT over faults)."""
+
+    title = "fault type"
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        return list(FaultType.objects.order_by("code").values_list("code", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(fault_type__code=self.value())
+        return queryset
+
+
+class LastSeenFilter(admin.SimpleListFilter):
+    title = "last seen"
+    parameter_name = "seen"
+    RANGES = {
+        "1h": ("in the last hour", timedelta(hours=1)),
+        "24h": ("in the last 24 hours", timedelta(hours=24)),
+        "7d": ("in the last 7 days", timedelta(days=7)),
+        "older": ("more than 7 days ago", timedelta(days=7)),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.RANGES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.RANGES:
+            return queryset
+        cutoff = timezone.now() - self.RANGES[self.value()][1]
+        if self.value() == "older":
+            return queryset.filter(last_seen__lt=cutoff)
+        return queryset.filter(last_seen__gte=cutoff)
+
+
+class FaultEventInline(admin.TabularInline):
+    model = FaultEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "actor", "note"]
+    readonly_fields = fields
+    ordering = ["-at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FaultRecord)
 class FaultRecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "host", "severity", "status", "occurrences", "last_seen"]
-    list_filter = ["status", "severity"]
+    list_display = [
+        "id",
+        "severity_badge",
+        "status_badge",
+        "title",
+        "fault_type_code",
+        "host",
+        "occurrences",
+        "first_seen",
+        "last_seen",
+        "lines_link",
+    ]
+    list_display_links = ["id", "title"]
+    list_filter = ["status", "severity", FaultTypeFilter, LastSeenFilter, "is_regression"]
+    list_select_related = ["fault_type"]
+    search_fields = ["=host", "^title", "=fingerprint"]
+    search_help_text = "Exact host, title prefix, fingerprint, or a fault id."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-last_seen", "-id"]
+    sortable_by = ["id", "occurrences", "first_seen", "last_seen"]
+    list_per_page = 100
     raw_id_fields = ["first_log", "latest_log"]
-    actions = [diagnose_faults]
-    readonly_fields = [latest_diagnosis]
-    inlines = [ExecRunInline]  # the script runs linked to the fault (logs app)
+    # The script runs linked to the fault (logs app), then its history.
+    inlines = [ExecRunInline, FaultEventInline]
+    actions = ["acknowledge", "resolve", "ignore", "reopen", diagnose_faults]
+    readonly_fields = [
+        latest_diagnosis,
+        "fault_type",
+        "fingerprint",
+        "host",
+        "component",
+        "message",
+        "severity",
+        "status",
+        "first_seen",
+        "last_seen",
+        "occurrences",
+        "first_sample",
+        "latest_sample",
+        "first_log",
+        "latest_log",
+        "lines_link",
+        "is_regression",
+        "regressed_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+        "resolution_note",
+        "ignored_at",
+        "ignored_by",
+        "diagnosis",
+        "diagnosed_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_urls(self):
+        lines = self.admin_site.admin_view(self.lines_view)
+        return [
+            path("<int:object_id>/lines/", lines, name="diagnosis_faultrecord_lines"),
+            *super().get_urls(),
+        ]
+
+    def lines_view(self, request, object_id: int):
+        """Redirect to the system log list narrowed to this fault's host and time window."""
+        fault = FaultRecord.objects.filter(pk=object_id).only("host", "first_seen", "last_seen")
+        fault = fault.first()
+        if fault is None or not self.has_view_permission(request, fault):
+            raise Http404
+        return HttpResponseRedirect(fault_lines_url(fault, request=request))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("first_sample", "latest_sample", "diagnosis")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit():  # an id: the primary key, not a text comparison
+            return queryset.filter(pk=int(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False  # faults come from detection and metrics
+
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, obj):
+        return _badge(obj.get_severity_display(), SEVERITY_COLOURS.get(obj.severity, "#666"))
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        label = obj.get_status_display() + (" (regression)" if obj.is_regression else "")
+        return _badge(label, STATUS_COLOURS.get(obj.status, "#666"))
+
+    @admin.display(description="type", ordering="fault_type__code")
+    def fault_type_code(self, obj):
+        return obj.fault_type.code
+
+    @admin.display(description="lines")
+    def lines_link(self, obj):
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:diagnosis_faultrecord_lines", args=[obj.pk])
+        return format_html('<a href="{}">log lines</a>', url)
+
+    # Bulk transitions go through the services, as the API does, recording who acted.
+    @admin.action(description="Acknowledge selected faults", permissions=["change"])
+    def acknowledge(self, request, queryset):
+        self._transition(request, queryset, Action.ACKNOWLEDGED)
+
+    @admin.action(description="Resolve selected faults", permissions=["change"])
+    def resolve(self, request, queryset):
+        self._transition(request, queryset, Action.RESOLVED)
+
+    @admin.action(description="Ignore selected faults", permissions=["change"])
+    def ignore(self, request, queryset):
+        self._transition(request, queryset, Action.IGNORED)
+
+    @admin.action(description="Reopen selected faults", permissions=["change"])
+    def reopen(self, request, queryset):
+        self._transition(request, queryset, Action.REOPENED)
+
+    def _transition(self, request, queryset, action: str):
+        done, refused = 0, 0
+        for fault in queryset.select_related(None).only("pk"):
+            try:
+                services.fault_transition(
+                    fault=fault, action=action, actor=request.user.get_username()
+                )
+                done += 1
+            except services.FaultTransitionError:
+                refused += 1
+        verb = {
+            Action.ACKNOWLEDGED: "acknowledged",
+            Action.RESOLVED: "resolved",
+            Action.IGNORED: "ignored",
+            Action.REOPENED: "reopened",
+        }[action]
+        self.message_user(request, f"{done} fault(s) {verb}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} fault(s) skipped: their status does not allow that.",
+                messages.WARNING,
+            )
+
+
+def fault_lines_url(fault: FaultRecord, *, request=None) -> str:
+    """The system log list narrowed to the fault's host and time window, newest first.
+
+    Host plus a log_time range, ordered by log_time, is what the (host, log_time) index
+    serves; a cluster-wide fault (no host) uses the log_time index alone.
+    """
+    params = {
+        "log_time__gte": (fault.first_seen - LINES_MARGIN).isoformat(),
+        "log_time__lte": (fault.last_seen + LINES_MARGIN).isoformat(),
+    }
+    if fault.host:
+        params["host"] = fault.host
+    log_admin = admin.site._registry.get(SystemLog)
+    if log_admin is not None and request is not None:
+        # The admin sorts by a column index; the checkbox column comes first when the list
+        # has actions for this user.
+        columns = list(log_admin.get_list_display(request))
+        if log_admin.get_actions(request):
+            columns.insert(0, "action_checkbox")
+        if "log_time" in columns:
+            params["o"] = f"-{columns.index('log_time')}"
+    return f"{reverse('admin:logs_systemlog_changelist')}?{urlencode(params)}"
 
 
 @admin.register(Diagnosis)

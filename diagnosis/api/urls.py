@@ -1,8 +1,19 @@
+"""Fault routes. Each works with and without its trailing slash and never redirects: scripts
+POST to them, and a redirect would turn the POST into a GET."""
+
 from django.urls import re_path
 
 from diagnosis.api.diagnose_views import DiagnoseView
+from diagnosis.api.views import FaultDetailView, FaultListView, FaultTransitionView
 
-urlpatterns: list = [
+urlpatterns = [
+    re_path(r"^faults/?$", FaultListView.as_view(), name="fault-list"),
+    re_path(r"^faults/(?P<pk>[0-9]+)/?$", FaultDetailView.as_view(), name="fault-detail"),
+    re_path(
+        r"^faults/(?P<pk>[0-9]+)/(?P<action>acknowledge|resolve|ignore|reopen)/?$",
+        FaultTransitionView.as_view(),
+        name="fault-transition",
+    ),
     # Scripts POST here: with or without the trailing slash, never redirected.
     re_path(r"^llm/diagnose/?$", DiagnoseView.as_view(), name="llm-diagnose"),
 ]

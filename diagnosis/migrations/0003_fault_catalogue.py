@@ -54,11 +54,15 @@ CATALOGUE = [
         "name": "NameNode metadata disk low (safe mode)",
         "category": "hdfs",
         "default_severity": "critical",
+        # The safe-mode tip follows "STATE* Safe mode is ON." on its own line, logged at INFO;
+        # it is also appended to the SafeModeException clients get, which then names the cause.
         "patterns": [
             r"NameNode low on available disk space\. (Entering|Already in) safe mode",
-            r"Safe mode is ON\. Resources are low on NN",
+            r"Resources are low on NN\. Please add or free up more resources",
+            r"Space available on volume '[^']*' is \d+, which is below the configured reserved "
+            r"amount",
         ],
-        "min_level": "WARN",
+        "min_level": "INFO",
         "grouping": "cluster",
         "description": "The volume holding the NameNode's name/edits directories is below "
         "dfs.namenode.resource.du.reserved, so the NameNode entered safe mode.",
@@ -109,10 +113,12 @@ CATALOGUE = [
         "name": "HDFS block missing (no replica readable)",
         "category": "hdfs",
         "default_severity": "critical",
+        # Only the final failure: "Could not obtain <blk> from any node … Will get new block
+        # locations from namenode and retry" (INFO) and "No live nodes contain block … after
+        # checking nodes" (WARN, 3.x) come before each retry and often clear by themselves.
         "patterns": [
             r"BlockMissingException",
-            r"Could not obtain block:? \S+ from any node",
-            r"No live nodes contain (current )?block",
+            r"Could not obtain block: ",
         ],
         "min_level": "WARN",
         "grouping": "cluster",
@@ -129,8 +135,9 @@ CATALOGUE = [
         "category": "hdfs",
         "default_severity": "major",
         "patterns": [
-            r"ChecksumException: Checksum error",
+            r"ChecksumException\)?: Checksum error",
             r"org\.apache\.hadoop\.fs\.ChecksumException",
+            r"Found [Cc]hecksum error for ",
             r"Reporting bad (BP-\S+:)?blk_\d+",
         ],
         "min_level": "WARN",
@@ -167,7 +174,7 @@ CATALOGUE = [
         "category": "hdfs",
         "default_severity": "minor",
         "patterns": [
-            r"LeaseExpiredException: No lease on",
+            r"LeaseExpiredException\)?: No lease on",
             r"Failed to renew lease for \[?DFSClient_",
         ],
         "min_level": "WARN",
@@ -284,6 +291,8 @@ CATALOGUE = [
         "patterns": [
             r"is running \S+ beyond the 'PHYSICAL' memory limit",
             r"is running beyond physical memory limits",
+            # Strict cgroups memory enforcement (3.x): the kernel's OOM state, not a poll.
+            r"is under oom because it exceeded its physical memory limit",
         ],
         "min_level": "WARN",
         "description": "The NodeManager killed a container whose RSS exceeded its size "
@@ -420,6 +429,7 @@ CATALOGUE = [
         "patterns": [
             r"reported UNHEALTHY with details:",
             r"(local|log)-dirs (usable space is below configured utilization percentage|are bad)",
+            r"used space above threshold of [\d.]+%, removing from list of valid directories",
         ],
         "min_level": "INFO",
         "description": "A NodeManager's local or log directories are full or failed; its "
