@@ -14,6 +14,7 @@ from diagnosis.api.serializers import FaultDetailSerializer, FaultSerializer, Tr
 from diagnosis.models import FaultEvent, FaultRecord
 from faultportal.api.errors import error_body
 from faultportal.api.permissions import DiagnoseScope, ReadScope, actor_name
+from faultportal.api.schema import ErrorSerializer
 
 Action = FaultEvent.Action
 TRANSITIONS = {
@@ -73,7 +74,11 @@ class FaultTransitionView(APIView):
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
         responses={
             200: FaultDetailSerializer,
-            409: OpenApiResponse(description="Not allowed from the fault's current status."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Not allowed from the fault's current status (given as "
+                "`fault_status`).",
+            ),
         },
     )
     def post(self, request, pk: int, action: str):
