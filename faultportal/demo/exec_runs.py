@@ -157,7 +157,7 @@ def _disk_check(rng, hours: float, short: str, *, trigger=Trigger.CRON, fault=""
     )
 
 
-def incident_runs(week, rng: random.Random) -> list[Run]:
+def incident_runs(rng: random.Random) -> list[Run]:
     stuck = "{stuck}"  # filled in by exec_logs, which knows the ResourceManager's start
     return [
         _disk_check(rng, 23.0, "dn04", trigger=Trigger.FAULT, fault="dn04-dead"),

@@ -73,7 +73,7 @@ def demo_story(*, now: datetime, seed: int, zone: ZoneInfo) -> DemoStory:
     snapshots = Snapshots(week, rng)
     times = snapshot_times(week, rng)
     rows = [row for number, hours in enumerate(times) for row in snapshots.rows(number, hours)]
-    runs = scheduled_runs(week, rng) + incident_runs(week, rng)
+    runs = scheduled_runs(week, rng) + incident_runs(rng)
     return DemoStory(
         week=week,
         lines=lines,

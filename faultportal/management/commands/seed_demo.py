@@ -1,3 +1,4 @@
+import sys
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             desc="Loading demo data",
             unit=" rows",
             disable=True if no_progress else None,
-            file=self.stderr._out,
+            file=sys.stderr,
         ) as bar:
             counts = demo_load(story=story, progress=bar.update)
         self.stdout.write(f"Loaded the demo week: {counts.summary()}.")
