@@ -282,7 +282,8 @@ def scheduled_runs(week, rng: random.Random) -> list[Run]:
     ]
 
 
-def exec_logs(week, runs: list[Run], *, rm_started_ms: int) -> list[ExecLog]:
+def exec_logs(week, runs: list[Run], *, rm_started_ms: int) -> list[tuple[ExecLog, str]]:
+    """The runs as unsaved rows, each with the key of the demo fault it belongs to (or "")."""
     ids = Ids(rng=random.Random(0), rm_started_ms=rm_started_ms)
     stuck = ids.app_name(ids.app_seq_at(sc.STUCK_APP_STARTED))
     rows = []
@@ -308,6 +309,5 @@ def exec_logs(week, runs: list[Run], *, rm_started_ms: int) -> list[ExecLog]:
             stderr_bytes=None if finished is None else len(stderr.encode()),
             client_run_id=f"demo-run-{number:04d}",
         )
-        row.demo_fault_key = run.fault
-        rows.append(row)
+        rows.append((row, run.fault))
     return rows

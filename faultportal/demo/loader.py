@@ -51,7 +51,7 @@ class DemoStory:
     specs: list
     snapshots: list[ClusterStatus]
     snapshot_count: int
-    exec_runs: list[ExecLog]
+    exec_runs: list[tuple[ExecLog, str]]  # (run, key of its demo fault or "")
     rm_started_ms: int
 
     @property
@@ -171,11 +171,10 @@ def demo_load(*, story: DemoStory, progress: Progress | None = None) -> DemoCoun
             ClusterStatus.objects.bulk_create(batch)
             progress(len(batch))
         scripts = _store_tokens(story, rng)
-        for run in story.exec_runs:
-            if run.demo_fault_key:
-                run.fault = records[run.demo_fault_key]
+        for run, fault_key in story.exec_runs:
+            run.fault = records[fault_key] if fault_key else None
             run.reported_by = scripts
-        ExecLog.objects.bulk_create(story.exec_runs, batch_size=BATCH_SIZE)
+        ExecLog.objects.bulk_create([run for run, _ in story.exec_runs], batch_size=BATCH_SIZE)
         _backdate_runs()
         progress(len(story.exec_runs))
     return demo_counts()
@@ -225,7 +224,7 @@ def _store_tokens(story: DemoStory, rng: random.Random) -> ApiToken:
     retired.revoked_at = story.week.at(53.5)
     retired.save(update_fields=["last_used_at", "revoked_at"])
     scripts = tokens["demo-ops-scripts"]
-    last_run = max(run.finished_at or run.started_at for run in story.exec_runs)
+    last_run = max(run.finished_at or run.started_at for run, _ in story.exec_runs)
     ApiToken.objects.filter(pk=scripts.pk).update(last_used_at=last_run)
     return scripts
 
