@@ -61,3 +61,27 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def admin_login_ensure(*, username: str = "admin") -> tuple[object, str, bool]:
+    """Make `username` an active superuser with a fresh random password.
+
+    The demo's login: the password changes on every call, so a printed one never outlives the
+    next start. Returns (user, password, created).
+    """
+    from django.contrib.auth import get_user_model
+
+    username = username.strip()
+    if not username:
+        raise ValidationError("The admin user needs a name.")
+    User = get_user_model()
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        created = user is None
+        if created:
+            user = User(username=username)
+        user.is_active = user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+    return user, password, created
