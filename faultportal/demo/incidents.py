@@ -392,6 +392,7 @@ def namenode_safe_mode(story: Story) -> None:
         f"{NN}.NameNodeResourceChecker",
         "Space available on volume '/dev/mapper/vg_meta-lv_nn' is 82313216, which is below "
         "the configured reserved amount 104857600",
+        fault=low,
     )
     story.log(
         start,
@@ -412,6 +413,7 @@ def namenode_safe_mode(story: Story) -> None:
         "then turn off safe mode manually. NOTE:  If you turn off safe mode before adding "
         'resources, the NN will immediately return to safe mode. Use "hdfs dfsadmin -safemode '
         'leave" to turn safe mode off.',
+        fault=low,
     )
     hours = start + 0.2
     while hours < end:
@@ -897,6 +899,7 @@ def dn06_local_dirs_full(story: Story) -> None:
             f"{NM}.DirectoryCollection",
             f"Directory {path} error, used space above threshold of 90.0%, removing from list "
             "of valid directories",
+            fault=nm,
         )
     hours = t
     while hours < sc.WEEK_HOURS:
