@@ -18,10 +18,17 @@ URL = "/api/log/auto-upload"
 NOW = 1_764_324_030.0  # 30 s into a minute
 
 
+@pytest.fixture(autouse=True)
+def fresh_counters(monkeypatch):
+    monkeypatch.setattr(throttling.IngestRateThrottle, "_cache_down_until", 0.0)
+    throttling._counter.clear()
+    yield
+    throttling._counter.clear()
+
+
 @pytest.fixture
 def fixed_clock(monkeypatch):
     monkeypatch.setattr(throttling, "_now", lambda: NOW)
-    monkeypatch.setattr(throttling.IngestRateThrottle, "_cache_down_until", 0.0)
 
 
 @pytest.fixture
@@ -70,18 +77,31 @@ def test_over_the_limit_is_429_with_retry_after_and_a_body(
 def test_the_counter_lives_in_redis_with_an_expiry(
     settings, make_token, fixed_clock, real_redis_cache
 ):
-    set_rate(settings, "5/min")
+    set_rate(settings, "500/min")
     token = make_token("ingest")
-    send(token)
-    send(token)
+    for _ in range(throttling.SYNC_EVERY + 5):
+        send(token)
     keys = real_redis_cache.keys("throttle:ingest:*")
-    assert len(keys) == 1 and real_redis_cache.get(keys[0]) == 2
+    assert len(keys) == 1
+    # this process added its count at its first request and after SYNC_EVERY more
+    assert real_redis_cache.get(keys[0]) == throttling.SYNC_EVERY + 1
     assert 0 < real_redis_cache.ttl(keys[0]) <= 61
+
+
+def test_what_other_instances_counted_is_seen(
+    settings, make_token, fixed_clock, real_redis_cache, monkeypatch
+):
+    monkeypatch.setattr(throttling, "SYNC_SECONDS", 0.0)  # sync on every request
+    set_rate(settings, "10/min")
+    token = make_token("ingest")
+    assert [send(token).status_code for _ in range(2)] == [200, 200]
+    (key,) = real_redis_cache.keys("throttle:ingest:*")
+    real_redis_cache.incr(key, 20)  # another portal instance's requests
+    assert send(token).status_code == 429
 
 
 def test_a_new_window_starts_a_new_count(settings, make_token, monkeypatch, locmem_cache):
     set_rate(settings, "2/min")
-    monkeypatch.setattr(throttling.IngestRateThrottle, "_cache_down_until", 0.0)
     token = make_token("ingest")
     monkeypatch.setattr(throttling, "_now", lambda: NOW)
     assert [send(token).status_code for _ in range(3)] == [200, 200, 429]
