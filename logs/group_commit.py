@@ -19,32 +19,34 @@ from django.db import DatabaseError
 
 
 class _Batch:
-    __slots__ = ("rows", "done", "error")
+    __slots__ = ("rows", "done", "error", "cond")
 
-    def __init__(self):
+    def __init__(self, lock: threading.Lock):
         self.rows: list[tuple] = []
         self.done = False
         self.error: BaseException | None = None
+        # Its own condition on the shared lock: finishing a batch wakes only its requests.
+        self.cond = threading.Condition(lock)
 
 
 class GroupCommit:
     def __init__(self, insert: Callable[[Sequence[tuple]], None]):
         self._insert = insert
-        self._cond = threading.Condition(threading.Lock())
-        self._open = _Batch()
+        self._lock = threading.Lock()
+        self._open = _Batch(self._lock)
         self._writing = False
 
     def write(self, row: tuple) -> None:
         """Insert `row`, alone or with the rows of concurrent callers; returns once committed."""
-        with self._cond:
+        with self._lock:
             batch = self._open
             batch.rows.append(row)
             while not batch.done:
                 if not self._writing and self._open is batch:
                     self._writing = True
-                    self._open = _Batch()
+                    self._open = _Batch(self._lock)
                     break  # this caller writes the batch
-                self._cond.wait()
+                batch.cond.wait()
             else:
                 if batch.error is not None:
                     raise _copy(batch.error)
@@ -55,10 +57,12 @@ class GroupCommit:
             batch.error = exc
             raise
         finally:
-            with self._cond:
+            with self._lock:
                 batch.done = True
                 self._writing = False
-                self._cond.notify_all()
+                batch.cond.notify_all()
+                if self._open.rows:  # rows queued meanwhile: one of their requests writes them
+                    self._open.cond.notify()
 
 
 def _copy(error: BaseException) -> BaseException:
