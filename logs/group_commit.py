@@ -7,24 +7,24 @@ multi-row INSERT on its own connection, then wakes the others. Nothing waits on 
 request is written at once, and under load the batches form by themselves while the previous
 insert is in flight.
 
-Each request still gets its 2xx only after its row is committed, and a failed insert fails
-every request of that batch (they answer 503 and the senders retry). A request contributes one
-row, so each request's rows remain all-or-nothing whatever the batch does.
+Each request still gets its 2xx only after its row is committed. A request contributes one
+row, so each request's rows remain all-or-nothing whatever the batch does. When a batch of
+several rows fails, each of its requests writes its row again alone: one bad row, or a row
+that meets a stale connection, must not fail the requests it happened to share a batch with.
+Only what fails alone fails the request (a database outage: 503, and the sender retries).
 """
 
 import threading
 from collections.abc import Callable, Sequence
 
-from django.db import DatabaseError
-
 
 class _Batch:
-    __slots__ = ("rows", "done", "error", "cond")
+    __slots__ = ("rows", "done", "failed", "cond")
 
     def __init__(self, lock: threading.Lock):
         self.rows: list[tuple] = []
         self.done = False
-        self.error: BaseException | None = None
+        self.failed = False
         # Its own condition on the shared lock: finishing a batch wakes only its requests.
         self.cond = threading.Condition(lock)
 
@@ -41,21 +41,28 @@ class GroupCommit:
         with self._lock:
             batch = self._open
             batch.rows.append(row)
+            leader = False
             while not batch.done:
                 if not self._writing and self._open is batch:
                     self._writing = True
                     self._open = _Batch(self._lock)
-                    break  # this caller writes the batch
+                    leader = True  # this caller writes the batch
+                    break
                 batch.cond.wait()
-            else:
-                if batch.error is not None:
-                    raise _copy(batch.error)
-                return
+        if leader:
+            self._write_batch(batch)
+        if batch.failed:  # the shared insert failed: this row on its own decides
+            self._insert([row])
+
+    def _write_batch(self, batch: _Batch) -> None:
+        batch.failed = True  # until the insert returns, whatever interrupts it
         try:
             self._insert(batch.rows)
-        except BaseException as exc:
-            batch.error = exc
-            raise
+            batch.failed = False
+        except Exception:
+            if len(batch.rows) == 1:
+                batch.failed = False  # nobody else is waiting: the error is this request's
+                raise
         finally:
             with self._lock:
                 batch.done = True
@@ -63,12 +70,3 @@ class GroupCommit:
                 batch.cond.notify_all()
                 if self._open.rows:  # rows queued meanwhile: one of their requests writes them
                     self._open.cond.notify()
-
-
-def _copy(error: BaseException) -> BaseException:
-    """A fresh exception for each waiting request (one instance must not be raised in many
-    threads at once); the same type, so a database outage still answers 503."""
-    try:
-        return type(error)(*error.args)
-    except Exception:  # an exception type with a constructor of its own
-        return DatabaseError(str(error))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from diagnosis.detection import detect_faults
 from diagnosis.services import fault_occurrences_record
@@ -141,8 +141,14 @@ def _insert_params(params: Sequence[tuple]) -> None:
     if len(params) > GROUP_STATEMENT_ROWS:  # several statements: all or none
         with transaction.atomic():
             _insert_statements(params)
-    else:
+        return
+    try:
         _insert_statements(params)
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            # A dead connection is closed now, so a retry of these rows opens a new one.
+            connection.close_if_unusable_or_obsolete()
+        raise
 
 
 def _insert_statements(params: Sequence[tuple]) -> None:

@@ -1,5 +1,5 @@
-"""Group commit: concurrent one-line requests share an INSERT, and each returns only after its
-row's insert, with that insert's outcome."""
+"""Group commit: concurrent one-line requests share an INSERT, each returns only after its row
+is committed, and a failed batch fails only the requests whose own row fails."""
 
 import threading
 import time
@@ -11,22 +11,28 @@ from logs.group_commit import GroupCommit
 
 
 class RecordingInsert:
-    """An insert that records its batches; the first call blocks until released."""
+    """An insert that records its batches; the first call blocks until released; a batch
+    holding one of `fail_rows` fails as a whole, as a statement with a bad row does."""
 
-    def __init__(self, fail_batches=()):
+    def __init__(self, fail_rows=()):
         self.batches: list[list] = []
+        self.committed: list = []
         self.entered = threading.Event()
         self.release = threading.Event()
-        self.fail_batches = set(fail_batches)
+        self.fail_rows = set(fail_rows)
+        self.lock = threading.Lock()
 
     def __call__(self, rows):
-        number = len(self.batches)
-        self.batches.append(list(rows))
+        with self.lock:
+            number = len(self.batches)
+            self.batches.append(list(rows))
         if number == 0:
             self.entered.set()
             assert self.release.wait(10)
-        if number in self.fail_batches:
-            raise OperationalError(2013, "Lost connection to MySQL server during query")
+        if self.fail_rows & set(rows):
+            raise OperationalError(1366, "Incorrect string value")
+        with self.lock:
+            self.committed.extend(rows)
 
 
 def write_in_thread(group, row, outcomes):
@@ -74,23 +80,34 @@ def test_rows_arriving_during_an_insert_share_the_next_one():
     assert outcomes == {("a",): "ok", ("b",): "ok", ("c",): "ok", ("d",): "ok"}
 
 
-def test_a_failed_insert_fails_every_request_of_its_batch_and_only_those():
-    insert = RecordingInsert(fail_batches={1})
+def test_a_failed_batch_is_retried_row_by_row_so_only_the_bad_row_fails():
+    insert = RecordingInsert(fail_rows={("bad",)})
     group = GroupCommit(insert)
     outcomes = {}
     first = write_in_thread(group, ("a",), outcomes)
     assert insert.entered.wait(10)
-    others = [write_in_thread(group, (name,), outcomes) for name in "bc"]
-    wait_until(lambda: len(group._open.rows) == 2)
+    others = [write_in_thread(group, (name,), outcomes) for name in ("b", "bad", "c")]
+    wait_until(lambda: len(group._open.rows) == 3)
     insert.release.set()
     for thread in [first, *others]:
         thread.join(10)
-    assert outcomes[("a",)] == "ok"
-    errors = [outcomes[("b",)], outcomes[("c",)]]
-    assert all(isinstance(e, OperationalError) for e in errors)
-    assert errors[0] is not errors[1]
+    assert outcomes[("a",)] == outcomes[("b",)] == outcomes[("c",)] == "ok"
+    assert isinstance(outcomes[("bad",)], OperationalError)
+    assert sorted(insert.batches[1]) == [("b",), ("bad",), ("c",)]
+    assert sorted(insert.batches[2:]) == [[("b",)], [("bad",)], [("c",)]]
+    assert sorted(insert.committed) == [("a",), ("b",), ("c",)]
     group.write(("d",))  # the next batch is written normally
     assert insert.batches[-1] == [("d",)]
+
+
+def test_a_lone_failing_row_fails_its_request():
+    insert = RecordingInsert(fail_rows={("bad",)})
+    insert.release.set()
+    group = GroupCommit(insert)
+    with pytest.raises(OperationalError):
+        group.write(("bad",))
+    group.write(("good",))
+    assert insert.committed == [("good",)]
 
 
 @pytest.mark.parametrize("writers", [2, 16])
