@@ -65,13 +65,17 @@ _sql_by_vendor: dict[tuple[str, int], str] = {}
 GROUP_STATEMENT_ROWS = 64
 
 
-def _db_datetime_mysql(value: datetime | None):
-    # mysqlclient writes a naive datetime as is; the column holds UTC (Django's convention).
+def _db_datetime_mysql(value: datetime | None) -> str | None:
+    """The column's text for an aware datetime: UTC (Django's convention), written by us.
+
+    mysqlclient formats datetime parameters in Python, which measured as a sixth of a batch
+    request's CPU; isoformat() is done in C and MySQL reads the same text.
+    """
     if value is None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None)
+    return value.replace(tzinfo=None).isoformat(" ")
 
 
 def _row_params(line: ParsedLine, db_datetime) -> tuple:
@@ -103,9 +107,19 @@ def _sql_for(rows: int = 1) -> str:
 
 def _params(rows: Sequence[ParsedLine]) -> list[tuple]:
     if connection.vendor == "mysql":
-        db_datetime = _db_datetime_mysql
+        adapt = _db_datetime_mysql
     else:
-        db_datetime = connection.ops.adapt_datetimefield_value
+        adapt = connection.ops.adapt_datetimefield_value
+    done: dict[datetime, str | None] = {}  # a request's rows share received_at, often log_time
+
+    def db_datetime(value):
+        if value is None:
+            return None
+        text = done.get(value)
+        if text is None:
+            text = done[value] = adapt(value)
+        return text
+
     return [_row_params(row, db_datetime) for row in rows]
 
 
