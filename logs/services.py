@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from diagnosis.detection import detect_faults
 from diagnosis.services import fault_occurrences_record
@@ -203,6 +204,10 @@ def system_logs_ingest(
     rows = attach_continuations(lines)
     if not rows:
         return IngestResult(accepted=0, rows=0)
+    now = None
+    for row in rows:
+        if row.received_at is None:  # callers other than the endpoint may leave it to us
+            row.received_at = now = now or timezone.now()
     detected = detect_faults(rows)
     single = sorted({index for index, _ in detected})
 

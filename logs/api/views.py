@@ -72,10 +72,7 @@ def _warn_rarely(token_id: int, message: str) -> None:
 
 
 def _query_value(params, name: str, length: int) -> str:
-    value = params.get(name, "").strip()
-    if value and not value.isascii():
-        value = clean_text(value)[0]
-    return clip(value, length)
+    return clip(clean_text(params.get(name, "").strip())[0], length)
 
 
 def request_origin(request) -> tuple[Origin, list[str]]:

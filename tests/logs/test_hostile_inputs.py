@@ -192,6 +192,13 @@ CASES = [
         check=one_row(host="dn01\r\nX-Injected: 1"),
     ),  # fmt: skip
     Case("10 kB host", b"x", query="host=" + "h" * 10_000, check=one_row(host="h" * 255)),
+    Case("NUL in the host", b"x", query="host=dn%0001", check=one_row(host="dn\ufffd01")),
+    Case(
+        "bad percent-encoding in the host",
+        b"x",
+        query="host=dn%FF01",
+        check=one_row(host="dn\ufffd01"),
+    ),  # fmt: skip
     Case(
         "emoji and bidi overrides",
         "💥 \u202egnp.exe 日本語".encode(),
