@@ -73,6 +73,17 @@ def env_float(name: str, default: float, *, min_value: float | None = None) -> f
     return number
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A throttle rate such as 100000/min (DRF's format); off or none disables it (None)."""
+    value = _raw(name) or default
+    if value.lower() in ("off", "none"):
+        return None
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period[:1] not in ("s", "m", "h", "d"):
+        raise _invalid(name, value, "expected <requests>/<s|min|hour|day>, e.g. 100000/min, or off")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:

@@ -71,6 +71,10 @@ class IngestRequest(models.Model):
 
     token = models.ForeignKey("faultportal.ApiToken", on_delete=models.CASCADE, related_name="+")
     idempotency_key = models.CharField(max_length=255)
+    # A key reused for a different body is a sender bug, answered 422 rather than "stored".
+    body_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the request body."
+    )
     accepted = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,87 @@
+"""Request-body parsers of the ingest endpoint: bounded reads of the raw bytes, nothing more.
+
+DRF hands custom parsers the raw request stream, where Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+does not apply (and its RequestDataTooBig would be an HTML 400 anyway): the limit is enforced
+here, reading at most INGEST_MAX_BODY_BYTES + 1 bytes. Decoding and splitting are
+logs/ingestion.py's job, so the same rules hold whatever the Content-Type.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.http import parse_header_parameters
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.parsers import BaseParser
+
+from faultportal.api.errors import PayloadTooLarge
+
+ACCEPTED_TYPES_HINT = (
+    "Send log lines as 'Content-Type: text/plain' (one line, or lines separated by newlines; "
+    "UTF-8 unless a charset says otherwise) or a Flume JSON event array as "
+    "'Content-Type: application/json'."
+)
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    data: bytes
+    form: str  # "text" or "json"
+    charset: str | None
+
+
+def read_bounded(stream, parser_context) -> bytes:
+    limit = settings.INGEST_MAX_BODY_BYTES
+    too_large = PayloadTooLarge(
+        f"The body is larger than {limit} bytes (INGEST_MAX_BODY_BYTES); "
+        "send fewer lines per request."
+    )
+    request = parser_context["request"]
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:  # refuse before reading it
+        raise too_large
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def _charset(media_type: str) -> str | None:
+    try:
+        return parse_header_parameters(media_type)[1].get("charset")
+    except ValueError:  # Django refuses absurdly long headers
+        return None
+
+
+class PlainTextParser(BaseParser):
+    """text/plain, any charset: what Flume's HTTP sink sends (one line per request)."""
+
+    media_type = "text/plain"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return RequestBody(read_bounded(stream, parser_context), "text", _charset(media_type or ""))
+
+
+class FlumeEventsParser(BaseParser):
+    """application/json: Flume's JSON event array, parsed by logs/ingestion.py."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return RequestBody(read_bounded(stream, parser_context), "json", _charset(media_type or ""))
+
+
+class UnlabelledBodyParser(BaseParser):
+    """Last in line: a body without a Content-Type is read as text; any other type is refused
+    with a 415 that says what to send (DRF's own message only names the rejected type)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if not (media_type or "").strip():
+            return RequestBody(read_bounded(stream, parser_context), "text", None)
+        raise UnsupportedMediaType(
+            media_type, detail=f"Unsupported Content-Type {media_type!r}. {ACCEPTED_TYPES_HINT}"
+        )

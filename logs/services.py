@@ -1,0 +1,262 @@
+"""Writes for ingested log lines: rows, detected faults and the idempotency key, committed together.
+
+The hot path of the portal. Rows go in with one multi-row INSERT per chunk (mysqlclient's
+executemany rewrites `INSERT … VALUES (%s, …)` into multi-row statements), never one query per
+line and never through model instances: bench/ingest_bench.py measures what this is worth.
+"""
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from diagnosis.detection import detect_faults
+from diagnosis.services import fault_occurrences_record
+from logs.group_commit import GroupCommit
+from logs.models import IngestRequest, SystemLog
+from logs.parsing import ParsedLine, attach_continuations
+
+_COLUMNS = (
+    "host",
+    "logtype",
+    "source_file",
+    "log_time",
+    "level",
+    "component",
+    "thread",
+    "message",
+    "trace",
+    "raw",
+    "is_continuation",
+    "truncated",
+    "decode_errors",
+    "received_at",
+)
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was already used by this token for a different body."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int  # input lines stored (a row holds an event and its attached trace lines)
+    rows: int | None  # rows written; None for a replayed request
+    replayed: bool = False
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _insert_sql(rows: int = 1) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(SystemLog._meta.get_field(name).column) for name in _COLUMNS)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * rows)
+    return f"INSERT INTO {quote(SystemLog._meta.db_table)} ({columns}) VALUES {values}"
+
+
+_sql_by_vendor: dict[tuple[str, int], str] = {}
+# Rows per multi-row INSERT of a group commit: 64 x 14 parameters stays under SQLite's oldest
+# limit of 999 variables per statement.
+GROUP_STATEMENT_ROWS = 64
+
+
+def _db_datetime_mysql(value: datetime | None) -> str | None:
+    """The column's text for an aware datetime: UTC (Django's convention), written by us.
+
+    mysqlclient formats datetime parameters in Python, which measured as a sixth of a batch
+    request's CPU; isoformat() is done in C and MySQL reads the same text.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
+
+
+def _row_params(line: ParsedLine, db_datetime) -> tuple:
+    return (
+        line.host,
+        line.logtype,
+        line.source_file,
+        db_datetime(line.log_time),
+        line.level,
+        line.component,
+        line.thread,
+        line.message,
+        line.trace,
+        line.raw,
+        line.is_continuation,
+        line.truncated,
+        line.decode_errors,
+        db_datetime(line.received_at),
+    )
+
+
+def _sql_for(rows: int = 1) -> str:
+    key = (connection.vendor, rows)
+    sql = _sql_by_vendor.get(key)
+    if sql is None:
+        sql = _sql_by_vendor[key] = _insert_sql(rows)
+    return sql
+
+
+def _params(rows: Sequence[ParsedLine]) -> list[tuple]:
+    if connection.vendor == "mysql":
+        adapt = _db_datetime_mysql
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+    done: dict[datetime, str | None] = {}  # a request's rows share received_at, often log_time
+
+    def db_datetime(value):
+        if value is None:
+            return None
+        text = done.get(value)
+        if text is None:
+            text = done[value] = adapt(value)
+        return text
+
+    return [_row_params(row, db_datetime) for row in rows]
+
+
+def _insert_rows(rows: Sequence[ParsedLine], single: Sequence[int]) -> dict[int, int]:
+    """Insert rows in order; the rows at indexes `single` go in alone so their ids are known.
+
+    Portable ids: MySQL 8 has no RETURNING and a multi-row INSERT reports one id, while
+    InnoDB's interleaved auto-increment makes the others unknowable. A single-row INSERT's
+    lastrowid is exact everywhere, and ids still follow the order of the lines.
+    """
+    sql = _sql_for()
+    params = _params(rows)
+    ids: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        start = 0
+        for index in single:
+            if start < index:
+                cursor.executemany(sql, params[start:index])
+            cursor.execute(sql, params[index])
+            ids[index] = cursor.lastrowid
+            start = index + 1
+        if start < len(params):
+            cursor.executemany(sql, params[start:])
+    return ids
+
+
+def _insert_params(params: Sequence[tuple]) -> None:
+    """Insert ready rows in autocommit, as few multi-row statements as the limit allows.
+
+    Built here rather than by executemany: for a handful of rows its rewriting (a regex over
+    the statement on every call) costs more than the insert itself.
+    """
+    if len(params) > GROUP_STATEMENT_ROWS:  # several statements: all or none
+        with transaction.atomic():
+            _insert_statements(params)
+        return
+    try:
+        _insert_statements(params)
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            # A dead connection is closed now, so a retry of these rows opens a new one.
+            connection.close_if_unusable_or_obsolete()
+        raise
+
+
+def _insert_statements(params: Sequence[tuple]) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), GROUP_STATEMENT_ROWS):
+            chunk = params[start : start + GROUP_STATEMENT_ROWS]
+            cursor.execute(_sql_for(len(chunk)), [value for row in chunk for value in row])
+
+
+_group_commit = GroupCommit(_insert_params)
+
+
+def _insert_single(row: ParsedLine) -> None:
+    (params,) = _params([row])
+    if connection.in_atomic_block:  # rows of other requests must not join a transaction
+        _insert_params([params])  # that could still roll back
+    else:
+        _group_commit.write(params)
+
+
+class _KeyTaken(Exception):
+    pass
+
+
+def system_logs_ingest(
+    *,
+    lines: Sequence[ParsedLine],
+    token_id: int | None = None,
+    idempotency_key: str | None = None,
+    body_sha256: str = "",
+) -> IngestResult:
+    """Store one request's lines and what detection finds in them, all or nothing.
+
+    With an idempotency key, the key row is inserted first in the same transaction: a
+    concurrent retry blocks on its unique index until this one commits, then is answered
+    from the stored row (replayed) and stores nothing.
+    """
+    rows = attach_continuations(lines)
+    if not rows:
+        return IngestResult(accepted=0, rows=0)
+    now = None
+    for row in rows:
+        if row.received_at is None:  # callers other than the endpoint may leave it to us
+            row.received_at = now = now or timezone.now()
+    detected = detect_faults(rows)
+    single = sorted({index for index, _ in detected})
+
+    if idempotency_key is None and not detected and len(rows) == 1:
+        # Flume's one-line request, the portal's most frequent: no BEGIN/COMMIT round trips
+        # (one INSERT statement commits on its own), and written together with the rows of
+        # concurrent requests (logs/group_commit.py).
+        _insert_single(rows[0])
+        return IngestResult(accepted=len(lines), rows=1)
+
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                if idempotency_key is not None:
+                    _claim_key(token_id, idempotency_key, body_sha256, accepted=len(lines))
+                ids = _insert_rows(rows, single)
+                if detected:
+                    fault_occurrences_record(
+                        occurrences=[
+                            dataclasses.replace(occurrence, log_id=ids.get(index))
+                            for index, occurrence in detected
+                        ]
+                    )
+            return IngestResult(accepted=len(lines), rows=len(rows))
+        except _KeyTaken:
+            replay = _replayed(token_id=token_id, key=idempotency_key, body_sha256=body_sha256)
+            if replay is not None:
+                return replay
+            # The key's row vanished (pruned) between our insert and the read: store afresh.
+    raise IntegrityError(f"Idempotency-Key {idempotency_key!r} could not be claimed.")
+
+
+def _claim_key(token_id: int | None, key: str, body_sha256: str, *, accepted: int) -> None:
+    try:
+        IngestRequest.objects.create(
+            token_id=token_id, idempotency_key=key, body_sha256=body_sha256, accepted=accepted
+        )
+    except IntegrityError:
+        raise _KeyTaken from None
+
+
+def _replayed(*, token_id: int | None, key: str, body_sha256: str) -> IngestResult | None:
+    stored = (
+        IngestRequest.objects.filter(token_id=token_id, idempotency_key=key)
+        .values("accepted", "body_sha256")
+        .first()
+    )
+    if stored is None:
+        return None
+    if stored["body_sha256"] and body_sha256 and stored["body_sha256"] != body_sha256:
+        raise IdempotencyKeyReused(key)
+    return IngestResult(accepted=stored["accepted"], rows=None, replayed=True)
