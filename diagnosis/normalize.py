@@ -19,9 +19,13 @@ from functools import lru_cache
 
 # Longest normalised text kept: enough to tell messages apart, bounded for the fingerprint.
 MAX_NORMALISED_CHARS = 1000
+# Only this much of a message is normalised. Log text is hostile input and several rules
+# below may rescan a long run of word characters from each of its starts; bounding the input
+# bounds the work per line whatever arrives (a 64 KiB line of one word is a real attack).
+MAX_INPUT_CHARS = 2 * MAX_NORMALISED_CHARS
 
 _RULES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s,;'\"()\[\]]+"), "<url>"),
+    (re.compile(r"(?<![\w+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^\s,;'\"()\[\]]+"), "<url>"),
     (
         re.compile(
             r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
@@ -42,9 +46,11 @@ _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}\b"), "<hex>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\b"), "<ip>:<port>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
-    # "dn01.example.com/10.0.0.5": Hadoop prints hosts as name/address.
-    (re.compile(r"[\w.-]*[A-Za-z][\w.-]*(?=/<ip>)"), "<host>"),
-    (re.compile(r"\b[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b"), "<host>:<port>"),
+    # "dn01.example.com/10.0.0.5": Hadoop prints hosts as name/address. Anchored at the start
+    # of a name (not after a name character) so each name is scanned once, not from every
+    # character of it.
+    (re.compile(r"(?<![\w.-])(?=[\w.-]*[A-Za-z])[\w.-]+(?=/<ip>)"), "<host>"),
+    (re.compile(r"(?<![\w.-])[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b"), "<host>:<port>"),
     (re.compile(r"(?<![\w:/.<>])/(?:[\w.@+=~-]+/)*[\w.@+=~-]+/?"), "<path>"),
     (
         re.compile(
@@ -67,6 +73,7 @@ _EXCEPTION_CLASS = re.compile(
 @lru_cache(maxsize=8192)  # identical severe lines repeat a lot; normalising is pure
 def message_normalize(text: str) -> str:
     """The grouping form of one line of log text."""
+    text = text[:MAX_INPUT_CHARS]
     for pattern, placeholder in _RULES:
         text = pattern.sub(placeholder, text)
     return text.strip()[:MAX_NORMALISED_CHARS]

@@ -66,3 +66,22 @@ def test_the_result_is_bounded():
 )
 def test_exception_class(trace, expected):
     assert exception_class(trace) == expected
+
+
+def test_only_the_start_of_a_long_message_is_normalised():
+    """Log text is hostile: the work per line is bounded by MAX_INPUT_CHARS, whatever arrives."""
+    from diagnosis.normalize import MAX_INPUT_CHARS
+
+    head = "Slow write to dn01.example.com/10.0.0.5:9866 took 512 ms " * 40
+    assert len(head) > MAX_INPUT_CHARS
+    assert message_normalize(head + "x" * 100_000) == message_normalize(head)
+
+
+@pytest.mark.parametrize(
+    "shape", ["A", "a.", "a-", "1.", "/a", "a:", "a.b", "a+", "a.-", "x1-", "ab12"]
+)
+def test_adversarial_runs_normalise(shape):
+    """Shapes that made rules rescan a run from each of its characters (once a 64 KiB line took
+    minutes); a run of 64 KiB now finishes like any line."""
+    text = shape * (65536 // len(shape))
+    assert message_normalize(text)
