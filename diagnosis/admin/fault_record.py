@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from diagnosis import services
 from diagnosis.admin.actions import diagnose_faults, latest_diagnosis
-from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, FaultType
+from diagnosis.models import FaultEvent, FaultRecord, FaultType
 from logs.admin.exec_log import ExecRunInline
 from logs.models import SystemLog
 
@@ -270,9 +270,3 @@ def fault_lines_url(fault: FaultRecord, *, request=None) -> str:
         if "log_time" in columns:
             params["o"] = f"-{columns.index('log_time')}"
     return f"{reverse('admin:logs_systemlog_changelist')}?{urlencode(params)}"
-
-
-@admin.register(Diagnosis)
-class DiagnosisAdmin(admin.ModelAdmin):
-    list_display = ["id", "fault", "engine", "created_at"]
-    raw_id_fields = ["fault"]
