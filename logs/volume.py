@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from logs.models import LogLevel, SystemLog
@@ -81,8 +81,9 @@ def log_volume_forget(*, hours: int = 48, now: datetime | None = None) -> None:
     cache.delete_many([_key(current - HOUR * back) for back in range(hours)])
 
 
-def _count_hour(start: datetime) -> dict[str, int]:
-    rows = (
+def hour_query(start: datetime) -> QuerySet:
+    """Lines per level in [start, start + 1 h): index-only on (level, log_time)."""
+    return (
         SystemLog.objects.filter(
             level__in=[str(level) for level in LEVELS],
             log_time__gte=start,
@@ -92,7 +93,10 @@ def _count_hour(start: datetime) -> dict[str, int]:
         .annotate(lines=Count("pk"))
         .order_by()
     )
-    return {row["level"]: row["lines"] for row in rows}
+
+
+def _count_hour(start: datetime) -> dict[str, int]:
+    return {row["level"]: row["lines"] for row in hour_query(start)}
 
 
 def _remember(counted: dict[str, dict[str, int]], now: datetime) -> None:
