@@ -4,6 +4,7 @@ Thin views: the content comes from cluster.pages.*, the markup from cluster/temp
 Pages are never cached by browsers or proxies: they show live state.
 """
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
 from django.shortcuts import render
@@ -16,11 +17,20 @@ from cluster.pages.host import host_page
 from diagnosis.models import FaultRecord
 
 
+def page(request, template: str, context: dict, **extra):
+    return render(
+        request,
+        template,
+        {**context, "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS, **extra},
+    )
+
+
 @never_cache
 @staff_member_required
 def dashboard(request):
-    context = dashboard_page(now=timezone.now())
-    return render(request, "cluster/dashboard.html", {**context, "page": "dashboard"})
+    return page(
+        request, "cluster/dashboard.html", dashboard_page(now=timezone.now()), nav="dashboard"
+    )
 
 
 @never_cache
@@ -29,7 +39,7 @@ def host(request, host: str):
     context = host_page(host=host, now=timezone.now())
     if context is None:
         raise Http404(f"No host {host!r} is known to the portal.")
-    return render(request, "cluster/host.html", context)
+    return page(request, "cluster/host.html", context)
 
 
 @never_cache
@@ -39,4 +49,4 @@ def fault(request, fault_id: int):
         context = fault_page(fault_id=fault_id)
     except FaultRecord.DoesNotExist:
         raise Http404(f"No fault #{fault_id}.") from None
-    return render(request, "cluster/fault.html", {**context, "now": timezone.now()})
+    return page(request, "cluster/fault.html", context, now=timezone.now())

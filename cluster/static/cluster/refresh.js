@@ -8,7 +8,7 @@
   var main = document.getElementById("fp-main");
   if (!main || !window.fetch || !window.DOMParser) return;
   var seconds = parseInt(main.getAttribute("data-refresh-seconds"), 10);
-  if (!(seconds >= 10)) return;
+  if (!(seconds >= 1)) return;  // 0: live refresh is off (DASHBOARD_REFRESH_SECONDS)
 
   function note(text) {
     var current = document.getElementById("fp-main");
