@@ -134,6 +134,8 @@ class FaultRecordAdmin(admin.ModelAdmin):
     # The script runs linked to the fault (logs app), then its history.
     inlines = [ExecRunInline, FaultEventInline]
     actions = ["acknowledge", "resolve", "ignore", "reopen", diagnose_faults]
+    # The stored diagnosis is shown formatted ("Latest diagnosis"), not as raw JSON.
+    exclude = ["diagnosis"]
     readonly_fields = [
         latest_diagnosis,
         "fault_type",
@@ -161,7 +163,6 @@ class FaultRecordAdmin(admin.ModelAdmin):
         "resolution_note",
         "ignored_at",
         "ignored_by",
-        "diagnosis",
         "diagnosed_at",
         "created_at",
         "updated_at",
