@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
 
+from diagnosis.engine.run import fault_diagnose
 from diagnosis.models import FaultRecord
 from tests.cluster.pages_data import HOSTILE, add_fault, add_line, populate
 from tests.cluster.snapshots import GB, store_snapshot
@@ -230,17 +231,24 @@ def test_the_log_volume_chart_counts_lines_per_level_and_hour(staff_client):
 # --- no request leaves the portal; hostile text stays text ---------------------------------------
 
 
-def test_the_page_references_nothing_outside_the_portal(staff_client):
+def test_the_pages_reference_nothing_outside_the_portal(staff_client):
     populate()
-    html = staff_client.get(URL).content.decode()
-    assert re.findall(r"https?://", html) == []
-    soup = BeautifulSoup(html, "html.parser")
-    for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src")):
-        for node in soup.find_all(tag):
-            if node.get(attribute):
-                assert node[attribute].startswith("/static/"), node
-    assert not soup.select("[onload], [onclick], [onerror]")  # no inline handlers (CSP)
-    assert [s for s in soup.find_all("script") if s.string] == []  # no inline script
+    fault = FaultRecord.objects.filter(host="dn01.example.com").first()
+    fault_diagnose(fault=fault, actor="oncall", use_llm=False)
+    for url in (
+        URL,
+        reverse("dashboard-host", args=["dn01.example.com"]),
+        reverse("dashboard-fault", args=[fault.pk]),
+    ):
+        html = staff_client.get(url).content.decode()
+        assert re.findall(r"https?://", html) == [], url  # inline SVG needs no xmlns either
+        soup = BeautifulSoup(html, "html.parser")
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src")):
+            for node in soup.find_all(tag):
+                if node.get(attribute):
+                    assert node[attribute].startswith("/static/"), node
+        assert not soup.select("[onload], [onclick], [onerror]")  # no inline handlers (CSP)
+        assert [s for s in soup.find_all("script") if s.string] == []  # no inline script
 
 
 def test_hostile_text_from_logs_is_escaped(staff_client):
