@@ -26,9 +26,10 @@ Role = ClusterStatus.Role
 HOST_FAULTS = 50
 SEVERE_LINES = 50
 # How far back the WARN+ list looks, and how many of the host's newest lines it searches at
-# most (logs.selectors: there is no (host, level, log_time) index).
+# most (logs.selectors: there is no (host, level, log_time) index, so each line searched is a
+# row read; on a buffer pool smaller than the table that is a disk read, ~0.08 ms measured).
 SEVERE_WINDOW = timedelta(hours=24)
-SEVERE_SCAN_LINES = 20_000
+SEVERE_SCAN_LINES = 5_000
 HOST_RUNS = 20
 HISTORY = timedelta(days=7)
 HISTORY_POINTS = 168
