@@ -296,3 +296,36 @@ def test_with_a_shared_cache_the_status_costs_no_query(
     # status queries are answered by the cache GET /api/cluster/status also reads.
     with django_assert_num_queries(RENDER_QUERIES - 3 + 1):
         staff_client.get(URL)
+
+
+def test_figures_a_snapshot_lacks_are_shown_as_dashes_not_zero(staff_client):
+    # A collector with no ResourceManager configured, and a NameNode without an active one.
+    nulls = dict.fromkeys(
+        [
+            "capacity_total_bytes",
+            "capacity_used_bytes",
+            "capacity_remaining_bytes",
+            "capacity_used_pct",
+            "live_datanodes",
+            "dead_datanodes",
+            "stale_datanodes",
+            "missing_blocks",
+            "corrupt_blocks",
+            "under_replicated_blocks",
+            "safe_mode",
+            "apps_running",
+            "memory_total_mb",
+            "memory_allocated_mb",
+            "vcores_total",
+            "nodemanagers_active",
+            "nodemanagers_lost",
+        ]
+    )
+    store_snapshot(active_namenode="", **nulls)
+    soup = page(staff_client)
+    assert text(soup.select_one("[data-figure=capacity] [data-headline]")) == "—"
+    assert part(soup, "datanodes", "dead") == "—"
+    assert part(soup, "namenode", "safe_mode") == "—"
+    assert text(soup.select_one("[data-figure=namenode] [data-headline]")) == "none"
+    assert text(soup.select_one("[data-figure=yarn_memory] [data-headline]")) == "—"
+    assert part(soup, "nodemanagers", "lost") == "—"
