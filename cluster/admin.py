@@ -34,6 +34,9 @@ class ClusterStatusAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
+    # No bulk delete: Django's would load every selected row; prune_cluster_status deletes in
+    # batches by age.
+    actions = None
     list_per_page = 100
     ordering = ["-collected_at", "-id"]
     sortable_by = ["collected_at"]
