@@ -1,3 +1,14 @@
-"""Server-rendered pages (dashboard)."""
+"""Server-rendered pages: the dashboard and the host and fault pages it links to."""
 
-urlpatterns: list = []
+from django.urls import path
+from django.views.generic import RedirectView
+
+from cluster import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False), name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    # A host name comes from the senders: `path` accepts any character, "/" included.
+    path("dashboard/hosts/<path:host>/", views.host, name="dashboard-host"),
+    path("dashboard/faults/<int:fault_id>/", views.fault, name="dashboard-fault"),
+]

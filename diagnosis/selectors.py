@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
-from diagnosis.models import FaultEvent, FaultRecord
+from diagnosis.models import FaultEvent, FaultRecord, Severity
+from diagnosis.services import ACTIVE_STATUSES
 from logs.models import SystemLog
 
 # The history shown with a fault: its latest state changes, newest first.
@@ -51,3 +52,39 @@ def fault_detail(*, fault_id: int) -> FaultDetail:
 
 def fault_get(*, fault_id: int) -> FaultRecord:
     return FaultRecord.objects.select_related("fault_type").get(pk=fault_id)
+
+
+def faults_active_counts() -> dict[str, dict[str, int]]:
+    """Active faults per severity and status: {severity: {"open": n, "acknowledged": n}}, every
+    severity present, most severe first. One GROUP BY over the (status, severity) index."""
+    counts = {severity: dict.fromkeys(ACTIVE_STATUSES, 0) for severity in Severity.values}
+    rows = (
+        FaultRecord.objects.filter(status__in=ACTIVE_STATUSES)
+        .values("severity", "status")
+        .annotate(faults=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        by_status = counts.setdefault(row["severity"], dict.fromkeys(ACTIVE_STATUSES, 0))
+        by_status[row["status"]] = row["faults"]
+    return counts
+
+
+def faults_active_newest(*, limit: int) -> list[FaultRecord]:
+    """The active faults with the most recent activity, with their type (one query)."""
+    return list(fault_list().filter(status__in=ACTIVE_STATUSES)[:limit])
+
+
+def faults_for_host(*, host: str, limit: int) -> list[FaultRecord]:
+    """A host's faults, active ones first, each group by most recent activity (one query)."""
+    inactive = Case(
+        When(status__in=ACTIVE_STATUSES, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(
+        fault_list()
+        .filter(host=host)
+        .annotate(inactive=inactive)
+        .order_by("inactive", "-last_seen", "-id")[:limit]
+    )

@@ -14,6 +14,13 @@ from django.utils.html import format_html
 from faultportal.models import ApiToken
 from faultportal.services import api_token_create, api_token_revoke, parse_scopes
 
+# The admin is one half of the portal; the header says so and links to the other half (the
+# dashboard, templates/admin/base_site.html). "View site" would lead to the same place.
+admin.site.site_header = "faultportal admin"
+admin.site.site_title = "faultportal"
+admin.site.index_title = "Operations"
+admin.site.site_url = None
+
 
 class ApiTokenCreateForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(

@@ -231,6 +231,10 @@ CLUSTER_STATUS_STALE_SECONDS = env_int("CLUSTER_STATUS_STALE_SECONDS", 300, min_
 # dfs.namenode.stale.datanode.interval (30 s by default); set it to the cluster's value.
 DATANODE_STALE_SECONDS = env_int("DATANODE_STALE_SECONDS", 30, min_value=1)
 
+# How often the dashboard pages re-fetch their content in the background (0: never). Snapshots
+# arrive every COLLECT_INTERVAL_SECONDS; polling much faster only adds load.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 45, min_value=0)
+
 # --- Diagnosis ------------------------------------------------------------------------------------
 LLM_BASE_URL = env_url("LLM_BASE_URL", schemes=("http", "https"))
 LLM_MODEL = env_str("LLM_MODEL", "")

@@ -20,6 +20,16 @@ def exec_run_list() -> QuerySet[ExecLog]:
     return ExecLog.objects.defer(*OUTPUT_FIELDS).order_by("-started_at", "-id")
 
 
+def exec_runs_recent(*, limit: int, host: str = "", fault_id: int | None = None) -> list[ExecLog]:
+    """The newest runs of a host (the (host, started_at) index) or of a fault, without output."""
+    runs = exec_run_list()
+    if host:
+        runs = runs.filter(host=host)
+    if fault_id is not None:
+        runs = runs.filter(fault_id=fault_id)
+    return list(runs[:limit])
+
+
 def percentile(values: list[float], fraction: float) -> float | None:
     """Nearest-rank percentile (the value at or below which `fraction` of the values lie)."""
     if not values:

@@ -9,14 +9,15 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from diagnosis import services
 from diagnosis.admin.actions import diagnose_faults, latest_diagnosis
-from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, FaultType
+from diagnosis.models import FaultEvent, FaultRecord, FaultType
 from logs.admin.exec_log import ExecRunInline
 from logs.models import SystemLog
 
@@ -34,6 +35,13 @@ STATUS_COLOURS = {
     "acknowledged": "#d86613",
     "resolved": "#2e7d32",
     "ignored": "#777777",
+}
+# The buttons on a fault's admin page, in lifecycle order.
+TRANSITION_LABELS = {
+    Action.ACKNOWLEDGED: "Acknowledge",
+    Action.RESOLVED: "Resolve",
+    Action.IGNORED: "Ignore",
+    Action.REOPENED: "Reopen",
 }
 # The fault's lines are shown from a little before its first to a little after its last
 # occurrence, so the context that led to it is on the page too.
@@ -126,6 +134,8 @@ class FaultRecordAdmin(admin.ModelAdmin):
     # The script runs linked to the fault (logs app), then its history.
     inlines = [ExecRunInline, FaultEventInline]
     actions = ["acknowledge", "resolve", "ignore", "reopen", diagnose_faults]
+    # The stored diagnosis is shown formatted ("Latest diagnosis"), not as raw JSON.
+    exclude = ["diagnosis"]
     readonly_fields = [
         latest_diagnosis,
         "fault_type",
@@ -153,7 +163,6 @@ class FaultRecordAdmin(admin.ModelAdmin):
         "resolution_note",
         "ignored_at",
         "ignored_by",
-        "diagnosis",
         "diagnosed_at",
         "created_at",
         "updated_at",
@@ -161,10 +170,58 @@ class FaultRecordAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         lines = self.admin_site.admin_view(self.lines_view)
+        transition = self.admin_site.admin_view(self.transition_view)
         return [
             path("<int:object_id>/lines/", lines, name="diagnosis_faultrecord_lines"),
+            path(
+                "<int:object_id>/transition/",
+                transition,
+                name="diagnosis_faultrecord_transition",
+            ),
             *super().get_urls(),
         ]
+
+    def view_on_site(self, obj):
+        # "View on site" leads to the fault's page on the dashboard.
+        return reverse("dashboard-fault", args=[obj.pk])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        fault = self.get_object(request, object_id)
+        transitions = []
+        if fault is not None and self.has_change_permission(request, fault):
+            transitions = [
+                (action, TRANSITION_LABELS[action])
+                for action, (sources, _) in services.TRANSITIONS.items()
+                if fault.status in sources
+            ]
+        extra_context = {**(extra_context or {}), "fault_transitions": transitions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id: int):
+        """One fault's acknowledge / resolve / ignore / reopen, from buttons on its page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        fault = FaultRecord.objects.filter(pk=object_id).only("pk", "status").first()
+        if fault is None or not self.has_view_permission(request, fault):
+            raise Http404
+        if not self.has_change_permission(request, fault):
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        if action not in TRANSITION_LABELS:
+            messages.error(request, f"Unknown action {action!r}.")
+        else:
+            try:
+                services.fault_transition(
+                    fault=fault,
+                    action=action,
+                    actor=request.user.get_username(),
+                    note=request.POST.get("note", "").strip(),
+                )
+            except services.FaultTransitionError as exc:
+                messages.warning(request, str(exc))
+            else:
+                messages.success(request, f"Fault #{fault.pk} {Action(action).label.lower()}.")
+        return HttpResponseRedirect(reverse("admin:diagnosis_faultrecord_change", args=[fault.pk]))
 
     def lines_view(self, request, object_id: int):
         """Redirect to the system log list narrowed to this fault's host and time window."""
@@ -270,9 +327,3 @@ def fault_lines_url(fault: FaultRecord, *, request=None) -> str:
         if "log_time" in columns:
             params["o"] = f"-{columns.index('log_time')}"
     return f"{reverse('admin:logs_systemlog_changelist')}?{urlencode(params)}"
-
-
-@admin.register(Diagnosis)
-class DiagnosisAdmin(admin.ModelAdmin):
-    list_display = ["id", "fault", "engine", "created_at"]
-    raw_id_fields = ["fault"]

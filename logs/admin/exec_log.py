@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from faultportal.admin_pagination import EstimatedCountPaginator
 from logs.exec_runs import exec_run_deadline, exec_runs_time_out
 from logs.exec_selectors import OUTPUT_FIELDS, exec_recent_scripts, exec_script_stats
 from logs.models import ExecLog
@@ -114,6 +115,8 @@ class ExecLogAdmin(admin.ModelAdmin):
     search_help_text = "Script name (prefix), exact host, client run id, or a run id."
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    # Runs accumulate (every cron job on every node): counts are capped, never a full COUNT.
+    paginator = EstimatedCountPaginator
     sortable_by = ["id", "started_at"]
     list_per_page = 100
     change_list_template = "admin/logs/execlog/change_list.html"

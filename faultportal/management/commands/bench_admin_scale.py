@@ -119,18 +119,17 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(admin_user)
         rows, faults = self._seeded_volume()
-        pages = admin_scale.admin_pages(log_rows=rows)
-        dashboard = admin_scale.dashboard_url()
-        if dashboard:
-            pages.append(("dashboard", dashboard))
+        pages = [(label, url, None) for label, url in admin_scale.admin_pages(log_rows=rows)]
+        pages += admin_scale.dashboard_pages()
         self.stdout.write(
             f"\nserver time per page, {options['runs']} runs after a warm-up "
             f"({rows:,} system_logs rows, {faults:,} fault records; target < "
             f"{admin_scale.TARGET_MS} ms):\n"
         )
         results = [
-            admin_scale.measure(client, label, url, runs=options["runs"]) for label, url in pages
+            admin_scale.measure(client, label, url, runs=options["runs"], before=before)
+            for label, url, before in pages
         ]
         self.stdout.write(admin_scale.format_table(results))
-        if not dashboard:
+        if not admin_scale.dashboard_url():
             self.stdout.write("\ndashboard: not measured (no URL named 'dashboard' yet)")

@@ -1,0 +1,52 @@
+"""The server-rendered pages: dashboard, host, fault. Staff only; the admin's login form.
+
+Thin views: the content comes from cluster.pages.*, the markup from cluster/templates/cluster/.
+Pages are never cached by browsers or proxies: they show live state.
+"""
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from cluster.pages.dashboard import dashboard_page
+from cluster.pages.fault import fault_page
+from cluster.pages.host import host_page
+from diagnosis.models import FaultRecord
+
+
+def page(request, template: str, context: dict, **extra):
+    return render(
+        request,
+        template,
+        {**context, "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS, **extra},
+    )
+
+
+@never_cache
+@staff_member_required
+def dashboard(request):
+    return page(
+        request, "cluster/dashboard.html", dashboard_page(now=timezone.now()), nav="dashboard"
+    )
+
+
+@never_cache
+@staff_member_required
+def host(request, host: str):
+    context = host_page(host=host, now=timezone.now())
+    if context is None:
+        raise Http404(f"No host {host!r} is known to the portal.")
+    return page(request, "cluster/host.html", context)
+
+
+@never_cache
+@staff_member_required
+def fault(request, fault_id: int):
+    try:
+        context = fault_page(fault_id=fault_id)
+    except FaultRecord.DoesNotExist:
+        raise Http404(f"No fault #{fault_id}.") from None
+    return page(request, "cluster/fault.html", context, now=timezone.now())
