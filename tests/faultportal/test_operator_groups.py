@@ -127,7 +127,7 @@ def test_the_api_treats_operators_as_diagnosers_and_viewers_as_readers():
 
 
 def test_running_the_migration_again_keeps_what_an_administrator_added():
-    migration = importlib.import_module("faultportal.migrations.0010_operator_groups")
+    migration = importlib.import_module("faultportal.migrations.0002_operator_groups")
     viewer = Group.objects.get(name="viewer")
     extra = Permission.objects.get(content_type__app_label="logs", codename="view_ingestrequest")
     viewer.permissions.add(extra)
