@@ -1,17 +1,18 @@
-"""What ingestion does with detection, in the order the contract in diagnosis/detection.py sets:
-detect, store the lines (ids for the faulty ones), record the occurrences — one transaction."""
+"""Lines built by tests/diagnosis/loglines.py, stored through ingestion's own service.
 
-from dataclasses import replace
-
-from django.db import transaction
+`system_logs_ingest` is what POST /api/log/auto-upload calls: detect, store the lines (ids for
+the faulty ones), record the occurrences, in one transaction. Going through it keeps these tests
+honest about what ingestion really does with detection.
+"""
 
 from diagnosis.detection import detect_faults
-from diagnosis.services import fault_occurrences_record
-from logs.models import SystemLog
+from diagnosis.models import FaultRecord
+from logs.parsing import ParsedLine
+from logs.services import system_logs_ingest
 
 
-def store_line(line) -> int:
-    return SystemLog.objects.create(
+def _parsed(line) -> ParsedLine:
+    return ParsedLine(
         host=line.host,
         logtype=line.logtype,
         log_time=line.log_time,
@@ -19,19 +20,16 @@ def store_line(line) -> int:
         component=line.component,
         thread=line.thread,
         message=line.message,
-        trace=line.trace,
         raw=line.raw,
+        trace=line.trace,
         is_continuation=line.is_continuation,
         received_at=line.received_at,
-    ).pk
+    )
 
 
-def ingest(lines):
+def ingest(lines) -> list[FaultRecord]:
     """Store `lines` and record their faults; returns the fault records touched."""
-    with transaction.atomic():
-        detected = detect_faults(lines)
-        faulty = {index for index, _ in detected}
-        ids = {index: store_line(line) for index, line in enumerate(lines) if index in faulty}
-        return fault_occurrences_record(
-            occurrences=[replace(occ, log_id=ids.get(index)) for index, occ in detected]
-        )
+    parsed = [_parsed(line) for line in lines]
+    fingerprints = {occurrence.fingerprint for _, occurrence in detect_faults(parsed)}
+    system_logs_ingest(lines=parsed)
+    return list(FaultRecord.objects.filter(fingerprint__in=fingerprints).order_by("id"))

@@ -68,3 +68,52 @@ def test_several_fingerprints_in_different_orders_do_not_deadlock(migrated_maria
     assert records_for(migrated_mariadb, hosts) == tuple(
         (host, "open", per_host) for host in sorted(hosts)
     )
+
+
+def test_flume_senders_posting_one_fault_line_each_to_gunicorn_make_one_exact_record(
+    migrated_mariadb, tmp_path
+):
+    """The production shape: two gunicorn workers with threads, many agents each sending one
+    line per request, the same fault on one host."""
+    import threading
+    import urllib.request
+
+    from tests.support.server import PortalServer
+
+    host = f"flume-{uuid.uuid4().hex[:8]}.example.com"
+    token = services.run_manage(
+        "create_api_token", host, env={"DATABASE_URL": migrated_mariadb}
+    ).splitlines()[-1]
+    senders, per_sender = 8, 25
+    failures = []
+
+    def send(sender: int) -> None:
+        for n in range(per_sender):
+            line = (
+                f"2026-11-28 10:{sender:02d}:{n:02d},000 ERROR "
+                "org.apache.hadoop.hdfs.server.datanode.DataNode: "
+                f"{host}:9866:DataXceiverServer: Exiting due to: "
+                "java.net.SocketException: Too many open files"
+            )
+            request = urllib.request.Request(
+                f"{server.url}/api/log/auto-upload?host={host}&token={token}",
+                data=line.encode(),
+                headers={"Content-Type": "text/plain"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    if response.status != 200:
+                        failures.append(response.status)
+            except Exception as exc:  # every failed request must show in the assertion
+                failures.append(repr(exc))
+
+    with PortalServer(
+        {"DATABASE_URL": migrated_mariadb}, workers=2, threads=4, log_path=tmp_path / "g.log"
+    ) as server:
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert records_for(migrated_mariadb, [host]) == ((host, "open", senders * per_sender),)
