@@ -87,6 +87,26 @@ class Catalogue:
     lowest_rank: int  # lines below this level can be skipped without looking at them
     types: tuple[CompiledType, ...]
 
+    def codes_in(self, text: str, *, level: str = "", component: str = "") -> list[str]:
+        """Codes of every type whose signature `text` shows, most severe first.
+
+        Diagnosis tags the lines it reads with these (a fault's neighbours, a pasted excerpt):
+        unlike detection it wants all of them, and it checks the level and the component only
+        when they are known — a pasted excerpt may carry neither.
+        """
+        rank = level_rank(level) if level else None
+        codes = []
+        for compiled in self.types:
+            if rank is not None and rank < compiled.min_rank:
+                continue
+            if component and compiled.component and not compiled.component.search(component):
+                continue
+            if compiled.literals is not None and not any(lit in text for lit in compiled.literals):
+                continue
+            if any(pattern.search(text) for pattern in compiled.patterns):
+                codes.append(compiled.fault_type.code)
+        return codes
+
 
 def _compile(fault_type: FaultType) -> CompiledType | None:
     try:
