@@ -5,7 +5,6 @@ step's timestamps are moved back to when the story says it happened.
 """
 
 import random
-import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -13,29 +12,16 @@ from django.db.models import Max
 
 from diagnosis import services
 from diagnosis.models import FaultEvent, FaultRecord, FaultType
+from diagnosis.normalize import message_normalize
 from faultportal.demo.incidents import FaultSpec
 from faultportal.demo.lines import Line
 
 DETECTION_DELAY = timedelta(seconds=20)  # lines reach the portal and are matched within seconds
 
-_MASKS = [
-    (re.compile(r"\b(?:BP-[\d.-]+:)?blk_\d+(?:_\d+)?"), "<block>"),
-    (re.compile(r"\b(?:application|container|attempt)_[\w]+"), "<id>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"), "<ip>"),
-    (re.compile(r"\b0x[0-9a-f]+\b"), "<hex>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
-]
-
 
 def demo_fingerprint(spec: FaultSpec) -> str:
     """Stable across runs, and marked as demo so --reset finds exactly these records."""
     return services.fingerprint_for("demo", spec.code, spec.host, spec.key)
-
-
-def normalise(text: str) -> str:
-    for pattern, mask in _MASKS:
-        text = pattern.sub(mask, text)
-    return text
 
 
 def _occurrence(fault_type: FaultType, spec: FaultSpec, line: Line, raw: str, log_id):
@@ -46,7 +32,7 @@ def _occurrence(fault_type: FaultType, spec: FaultSpec, line: Line, raw: str, lo
         title=spec.title,
         seen_at=line.at,
         sample=raw,
-        message=normalise(line.message.strip() or line.trace.splitlines()[0]),
+        message=message_normalize(line.message.strip() or line.trace.splitlines()[0]),
         component=line.component,
         log_id=log_id,
     )

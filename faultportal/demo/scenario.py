@@ -41,7 +41,9 @@ class Week:
 
     @classmethod
     def ending(cls, now: datetime, zone: ZoneInfo) -> "Week":
-        end = now.replace(second=0, microsecond=0)
+        # A minute back from now, on the minute: lines placed a few seconds after the week's last
+        # moment (jitter, follow-up lines) must still lie in the past, never ahead of "now".
+        end = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
         return cls(start=end - timedelta(hours=WEEK_HOURS), end=end, zone=zone)
 
     def at(self, hours: float) -> datetime:
