@@ -322,6 +322,13 @@ def main() -> None:
         "into bench/results/*.folded; see bench/profile_report.py",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the scratch databases")
+    parser.add_argument(
+        "--detection",
+        choices=["on", "off"],
+        default="on",
+        help="off: disable every fault type in the scratch database, to measure what fault "
+        "detection costs (issue 5 allows at most 20 %%)",
+    )
     args = parser.parse_args()  # fmt: skip
 
     shared = shared_bench_dir()
@@ -341,6 +348,8 @@ def main() -> None:
     try:
         print(f"== migrating {portal_db}", flush=True)
         manage("migrate", "--no-input", "-v0", env={"DATABASE_URL": portal_url})
+        if args.detection == "off":
+            sql("UPDATE fault_types SET enabled = 0", portal_db)
         token_out = manage(
             "create_api_token", f"bench-{suffix}", "--scopes", "ingest",
             env={"DATABASE_URL": portal_url},
@@ -388,7 +397,8 @@ def main() -> None:
         threads = args.threads or os.environ.get("GUNICORN_THREADS") or "default"
         print(
             f"== portal: gunicorn workers={workers} threads={threads}, "
-            f"redis={args.redis_url or 'none'}; {args.duration:g} s per run, "
+            f"redis={args.redis_url or 'none'}, detection {args.detection}; "
+            f"{args.duration:g} s per run, "
             f"{args.concurrency} senders, {args.rounds} round(s)",
             flush=True,
         )

@@ -40,6 +40,9 @@ def database_from_url(url: str, *, sqlite_path: Path, conn_max_age: int) -> dict
         raise ImproperlyConfigured(
             "Environment variable DATABASE_URL names no database: expected mysql://…/hadoop_fault_db."
         )
+    # Django's MySQL backend with health checks skipped for just-used connections
+    # (faultportal/db/mysql/base.py says why).
+    config["ENGINE"] = "faultportal.db.mysql"
     config["OPTIONS"] = {
         # Django already connects with utf8mb4; stated so nobody "fixes" it to utf8 (utf8mb3).
         "charset": "utf8mb4",

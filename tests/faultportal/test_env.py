@@ -42,7 +42,7 @@ def test_it_builds_mysql_settings_from_database_url(tmp_path):
         sqlite_path=tmp_path / "x.sqlite3",
         conn_max_age=300,
     )
-    assert db["ENGINE"] == "django.db.backends.mysql"
+    assert db["ENGINE"] == "faultportal.db.mysql"  # Django's MySQL backend, idle-aware pings
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "hadoop_fault_db",
         "app",
