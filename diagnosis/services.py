@@ -87,7 +87,9 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
         if not _known_fingerprints.contains_all(fingerprints):
             _lock_types_of_new_records(merged)
         locked = {record.fingerprint: record for record in _lock_records(fingerprints)}
-        touched = [_record_one(fp, merged[fp], locked.get(fp)) for fp in fingerprints]
+        updates: list[tuple[FaultRecord, list[str]]] = []
+        touched = [_record_one(fp, merged[fp], locked.get(fp), updates) for fp in fingerprints]
+        _save_many(updates)
         transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
     return touched
 
@@ -165,7 +167,9 @@ def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
         )
 
 
-def _record_one(fingerprint: str, merged: _Merged, record: FaultRecord | None) -> FaultRecord:
+def _record_one(
+    fingerprint: str, merged: _Merged, record: FaultRecord | None, updates: list
+) -> FaultRecord:
     if record is None:
         try:
             with transaction.atomic():  # savepoint: see below
@@ -174,7 +178,7 @@ def _record_one(fingerprint: str, merged: _Merged, record: FaultRecord | None) -
             # Only possible when a record was deleted and re-created meanwhile (creations are
             # serialised above): the other one is committed, so count into it.
             record = FaultRecord.objects.select_for_update().get(fingerprint=fingerprint)
-    _apply(record, merged)
+    updates.append((record, _apply(record, merged)))
     return record
 
 
@@ -201,7 +205,8 @@ def _create(fingerprint: str, merged: _Merged) -> FaultRecord:
     return record
 
 
-def _apply(record: FaultRecord, merged: _Merged) -> None:
+def _apply(record: FaultRecord, merged: _Merged) -> list[str]:
+    """Fold `merged` into the locked record in memory; returns the fields to write."""
     first, latest = merged.first, merged.latest
     record.occurrences += merged.count
     changed = {"occurrences", "updated_at"}
@@ -229,7 +234,7 @@ def _apply(record: FaultRecord, merged: _Merged) -> None:
             actor=SYSTEM_ACTOR,
             note=f"Seen again at {latest.seen_at.isoformat()} after resolution.",
         )
-    _save_fields(record, sorted(changed))
+    return sorted(changed)
 
 
 # Ingestion runs the two statements below for every batch that shows a fault. Compiling them
@@ -251,21 +256,37 @@ def _lock_records(fingerprints: list[str]) -> list[FaultRecord]:
     return list(FaultRecord.objects.raw(sql, fingerprints))
 
 
-def _save_fields(record: FaultRecord, names: list[str]) -> None:
-    """UPDATE … SET the named fields WHERE id = record.pk, as save(update_fields=…) would."""
+def _save_many(updates: list[tuple[FaultRecord, list[str]]]) -> None:
+    """Write each record's changed fields, all records in one UPDATE.
+
+    A batch usually touches a few records: one statement with a CASE per column instead of
+    one statement per record (each round trip is a sizeable part of an ingest request).
+    """
+    if not updates:
+        return
     quote = connection.ops.quote_name
+    pk = quote(FaultRecord._meta.pk.column)
+    by_column: dict[str, list[tuple[int, object]]] = {}
+    for record, names in updates:
+        for name in names:
+            field = FaultRecord._meta.get_field(name)
+            value = field.pre_save(record, add=False)  # auto_now fields take the current time
+            by_column.setdefault(field.column, []).append(
+                (record.pk, field.get_db_prep_save(value, connection))
+            )
     assignments, values = [], []
-    for name in names:
-        field = FaultRecord._meta.get_field(name)
-        value = field.pre_save(record, add=False)  # auto_now fields take the current time
-        assignments.append(f"{quote(field.column)} = %s")
-        values.append(field.get_db_prep_save(value, connection))
+    for column, changes in by_column.items():
+        whens = " ".join(f"WHEN {pk} = %s THEN %s" for _ in changes)
+        assignments.append(f"{quote(column)} = CASE {whens} ELSE {quote(column)} END")
+        for record_pk, value in changes:
+            values += [record_pk, value]
+    ids = [record.pk for record, _ in updates]
     sql = (
         f"UPDATE {quote(FaultRecord._meta.db_table)} SET {', '.join(assignments)} "
-        f"WHERE {quote(FaultRecord._meta.pk.column)} = %s"
+        f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, record.pk])
+        cursor.execute(sql, [*values, *ids])
 
 
 # --- Lifecycle --------------------------------------------------------------------------------

@@ -124,27 +124,115 @@ def _params(rows: Sequence[ParsedLine]) -> list[tuple]:
     return [_row_params(row, db_datetime) for row in rows]
 
 
-def _insert_rows(rows: Sequence[ParsedLine], single: Sequence[int]) -> dict[int, int]:
-    """Insert rows in order; the rows at indexes `single` go in alone so their ids are known.
+# Rows per multi-row INSERT: SQLite's oldest limit is 999 variables per statement (14 columns,
+# so 64 rows); MySQL/MariaDB take a statement up to max_allowed_packet (16 MiB and more), so a
+# request's rows go in one or two statements there, within a byte budget.
+STATEMENT_ROWS = {"mysql": 1000}
+STATEMENT_BYTES = 4 * 1024 * 1024
 
-    Portable ids: MySQL 8 has no RETURNING and a multi-row INSERT reports one id, while
-    InnoDB's interleaved auto-increment makes the others unknowable. A single-row INSERT's
-    lastrowid is exact everywhere, and ids still follow the order of the lines.
+
+def _statements(params: Sequence[tuple]):
+    """(start, end) of each multi-row INSERT that `params` is written with, in order."""
+    limit = STATEMENT_ROWS.get(connection.vendor, GROUP_STATEMENT_ROWS)
+    start, size = 0, 0
+    for index, row in enumerate(params):
+        # The text columns are the bulk of a row: message, trace, raw.
+        row_size = len(row[7]) + len(row[8]) + len(row[9]) + 256
+        if index > start and (index - start >= limit or size + row_size > STATEMENT_BYTES):
+            yield start, index
+            start, size = index, 0
+        size += row_size
+    if start < len(params):
+        yield start, len(params)
+
+
+def _insert_rows(rows: Sequence[ParsedLine], wanted: Sequence[int]) -> dict[int, int]:
+    """Insert rows in order with multi-row INSERTs; return the ids of the rows at `wanted`.
+
+    Portable ids: MySQL 8 has no RETURNING, and a multi-row INSERT reports one id (the first
+    row's on MySQL/MariaDB, the last row's on SQLite). The other rows' ids are computed from it
+    as if the statement's ids were consecutive — InnoDB gives a multi-row INSERT its ids
+    together and SQLite has one writer — and then checked with one query; a row whose id does
+    not check out (interleaved auto-increment under load on MySQL 8) is looked up among the
+    rows written since this request's first id. Ids follow the order of the lines.
     """
-    sql = _sql_for()
     params = _params(rows)
-    ids: dict[int, int] = {}
+    written: list[tuple[int, int, int]] = []  # (start, end, id the database reported)
     with connection.cursor() as cursor:
-        start = 0
-        for index in single:
-            if start < index:
-                cursor.executemany(sql, params[start:index])
-            cursor.execute(sql, params[index])
-            ids[index] = cursor.lastrowid
-            start = index + 1
-        if start < len(params):
-            cursor.executemany(sql, params[start:])
+        for start, end in _statements(params):
+            flat = [value for row in params[start:end] for value in row]
+            cursor.execute(_sql_for(end - start), flat)
+            written.append((start, end, cursor.lastrowid))
+    if not wanted:
+        return {}
+    reported_is_last = connection.vendor == "sqlite"
+    consecutive = _statement_ids_are_consecutive()
+    ids: dict[int, int] = {}
+    guesses: dict[int, int] = {}
+    for index in wanted:
+        start, end, reported = next(w for w in written if w[0] <= index < w[1])
+        first = reported - (end - start - 1) if reported_is_last else reported
+        guess = first + (index - start)
+        if guess == reported or consecutive:
+            ids[index] = guess
+        else:
+            guesses[index] = guess
+    if guesses:
+        stored = dict(SystemLog.objects.filter(pk__in=guesses.values()).values_list("pk", "raw"))
+        for index, guess in guesses.items():
+            if stored.get(guess) == rows[index].raw:
+                ids[index] = guess
+    missing = [index for index in wanted if index not in ids]
+    if missing:
+        lowest = min(reported - (end - start - 1) if reported_is_last else reported
+                     for start, end, reported in written)  # fmt: skip
+        ids.update(_ids_looked_up(rows, missing, lowest, taken=set(ids.values())))
     return ids
+
+
+_consecutive_by_alias: dict[str, bool] = {}
+
+
+def _statement_ids_are_consecutive() -> bool:
+    """Whether the database documents one INSERT's auto-increment ids as consecutive.
+
+    SQLite has a single writer. InnoDB does in its "traditional" (0) and "consecutive" (1)
+    lock modes — MariaDB's default — but not in "interleaved" (2), MySQL 8's default, where
+    the guesses are checked. The mode is fixed at server start-up: read once per process.
+    """
+    alias = connection.alias
+    known = _consecutive_by_alias.get(alias)
+    if known is None:
+        if connection.vendor == "mysql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT @@innodb_autoinc_lock_mode")
+                known = int(cursor.fetchone()[0]) in (0, 1)
+        else:
+            known = connection.vendor == "sqlite"
+        _consecutive_by_alias[alias] = known
+    return known
+
+
+def _ids_looked_up(rows, missing: list[int], lowest: int, *, taken: set[int]) -> dict[int, int]:
+    """Ids of the rows at `missing`, found among the rows written since `lowest` with this
+    request's received_at (identical lines take the ids in order)."""
+    candidates = (
+        SystemLog.objects.filter(
+            pk__gte=lowest, received_at__in={rows[index].received_at for index in missing}
+        )
+        .order_by("pk")
+        .values_list("pk", "host", "raw")
+    )
+    free: dict[tuple[str, str], list[int]] = {}
+    for pk, host, raw in candidates:
+        if pk not in taken:
+            free.setdefault((host, raw), []).append(pk)
+    found = {}
+    for index in missing:
+        pks = free.get((rows[index].host, rows[index].raw))
+        if pks:
+            found[index] = pks.pop(0)
+    return found
 
 
 def _insert_params(params: Sequence[tuple]) -> None:
@@ -209,7 +297,7 @@ def system_logs_ingest(
         if row.received_at is None:  # callers other than the endpoint may leave it to us
             row.received_at = now = now or timezone.now()
     detected = detect_faults(rows)
-    single = sorted({index for index, _ in detected})
+    wanted = sorted({index for index, _ in detected})
 
     if idempotency_key is None and not detected and len(rows) == 1:
         # Flume's one-line request, the portal's most frequent: no BEGIN/COMMIT round trips
@@ -223,7 +311,7 @@ def system_logs_ingest(
             with transaction.atomic():
                 if idempotency_key is not None:
                     _claim_key(token_id, idempotency_key, body_sha256, accepted=len(lines))
-                ids = _insert_rows(rows, single)
+                ids = _insert_rows(rows, wanted)
                 if detected:
                     fault_occurrences_record(
                         occurrences=[

@@ -101,7 +101,8 @@ def test_a_batch_costs_a_few_queries_per_fault_not_per_line(
     # INSERT, its "opened" event and the savepoint's release.
     with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(3 + 3 * 4):
         fault_occurrences_record(occurrences=occurrences[:3])
-    # Known faults: one locking read and one UPDATE per record, whatever the number of lines.
-    with django_assert_num_queries(1 + 3):
+    # Known faults: one locking read and one UPDATE for all the records, whatever the number
+    # of lines or faults.
+    with django_assert_num_queries(1 + 1):
         fault_occurrences_record(occurrences=occurrences)
     assert sorted(FaultRecord.objects.values_list("occurrences", flat=True)) == [101] * 3

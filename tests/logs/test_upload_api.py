@@ -388,9 +388,13 @@ def _occurrence(fault_type, row):
     )
 
 
-def test_detected_rows_are_linked_by_their_own_ids(client, token, monkeypatch):
-    """The fault records point at exactly the rows detection named, whatever the batch shape."""
+@pytest.mark.parametrize("consecutive", [True, False], ids=["ids-consecutive", "ids-checked"])
+def test_detected_rows_are_linked_by_their_own_ids(client, token, monkeypatch, consecutive):
+    """The fault records point at exactly the rows detection named, whatever the batch shape,
+    whether the database documents a statement's ids as consecutive or they must be checked."""
     from logs import services
+
+    monkeypatch.setattr(services, "_statement_ids_are_consecutive", lambda: consecutive)
 
     fault_type = FaultType.objects.first()
     seen = []
@@ -447,3 +451,27 @@ def test_a_revoked_token_is_refused(client):
     api_token_revoke(token=token)
     clear_token_cache()
     assert_error(post(client, LINE, token=raw), 401)
+
+
+def test_ids_that_do_not_check_out_are_looked_up_by_content(db):
+    """The fallback when a statement's ids were not consecutive (MySQL 8's interleaved
+    auto-increment under load): each row is found among the request's rows, identical lines
+    taking distinct ids in order."""
+    from django.utils import timezone
+
+    from logs import services
+    from logs.parsing import preprocess_log
+
+    now = timezone.now()
+    texts = [
+        "2026-11-28 10:00:00,000 ERROR a.B: same",
+        "x",
+        "2026-11-28 10:00:00,000 ERROR a.B: same",
+    ]
+    rows = [preprocess_log(t, host="dn01", logtype="hadoop", received_at=now) for t in texts]
+    ids = services._insert_rows(rows, [0, 1, 2])
+    lowest = min(ids.values())
+    looked_up = services._ids_looked_up(rows, [0, 1, 2], lowest, taken=set())
+    assert looked_up == ids
+    assert len(set(ids.values())) == 3
+    assert [SystemLog.objects.get(pk=ids[i]).raw for i in range(3)] == texts

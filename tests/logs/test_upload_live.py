@@ -34,10 +34,10 @@ def post(url: str, body: bytes, headers: dict | None = None, timeout: float = 10
         return error.code, dict(error.headers), error.read()
 
 
-def wait_for(predicate, timeout: float = 30) -> None:
+def wait_for(predicate, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.01)
 
 
@@ -107,9 +107,9 @@ def test_a_database_outage_mid_stream_loses_nothing(live, migrated_mariadb):
     senders = [threading.Thread(target=flume_sink, args=(lines[i::4],)) for i in range(4)]
     for sender in senders:
         sender.start()
-    wait_for(lambda: len(delivered) >= 100)  # the stream is flowing
+    wait_for(lambda: len(delivered) >= 100, "the stream to flow")
     proxy.cut()
-    wait_for(lambda: len(failures) >= 8)  # the senders meet the outage
+    wait_for(lambda: len(failures) >= 8, "the senders to meet the outage")
     time.sleep(0.5)
     proxy.restore()
     restored.set()

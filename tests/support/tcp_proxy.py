@@ -62,7 +62,13 @@ class TcpProxy:
                 continue
             upstream.settimeout(None)
             with self._lock:
-                self._connections.update((client, upstream))
+                up = self._up  # cut() may have run while this connection was being made
+                if up:
+                    self._connections.update((client, upstream))
+            if not up:
+                client.close()
+                upstream.close()
+                continue
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
