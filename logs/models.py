@@ -57,6 +57,9 @@ class SystemLog(models.Model):
             models.Index(fields=["level", "log_time"], name="system_logs_level_time"),
             # A host's page and the diagnosis context: one node's lines around a moment.
             models.Index(fields=["host", "log_time"], name="system_logs_host_time"),
+            # "Errors on this host": the admin's host+level filter, a host's page, and the
+            # diagnosis context's WARN+ lines of one node.
+            models.Index(fields=["host", "level", "log_time"], name="system_logs_host_level_time"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """One host's page: its daemons and metrics, faults, recent WARN+ lines and script runs.
 
 Queries (pinned in tests/cluster/test_host_page.py): the cluster status (none when cached),
-the host's faults, two for its recent WARN+ lines (logs.selectors), its script runs, and one
+the host's faults, its recent WARN+ lines (logs.selectors), its script runs, and one
 per charted metric (status_history).
 """
 
@@ -29,7 +29,6 @@ SEVERE_LINES = 50
 # most (logs.selectors: there is no (host, level, log_time) index, so each line searched is a
 # row read; on a buffer pool smaller than the table that is a disk read, ~0.08 ms measured).
 SEVERE_WINDOW = timedelta(hours=24)
-SEVERE_SCAN_LINES = 5_000
 HOST_RUNS = 20
 HISTORY = timedelta(days=7)
 HISTORY_POINTS = 168
@@ -137,9 +136,7 @@ def host_page(*, host: str, now: datetime) -> dict | None:
     rows = host_rows([node for node in status["nodes"] if node["host"] == host])
     row = rows[0] if rows else None
     faults = faults_for_host(host=host, limit=HOST_FAULTS)
-    lines = system_log_severe_recent(
-        host=host, since=now - SEVERE_WINDOW, limit=SEVERE_LINES, scan_limit=SEVERE_SCAN_LINES
-    )
+    lines = system_log_severe_recent(host=host, since=now - SEVERE_WINDOW, limit=SEVERE_LINES)
     runs = exec_runs_recent(host=host, limit=HOST_RUNS)
     if not (row or faults or lines or runs) and not system_log_host_exists(host=host):
         return None
@@ -160,7 +157,6 @@ def host_page(*, host: str, now: datetime) -> dict | None:
         "lines": lines,
         "lines_limit": SEVERE_LINES,
         "lines_window_hours": int(SEVERE_WINDOW.total_seconds() // 3600),
-        "scan_lines": SEVERE_SCAN_LINES,
         "runs": runs,
         "links": host_links(host, now),
     }

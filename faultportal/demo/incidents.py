@@ -56,7 +56,10 @@ class Story:
         at = self.week.at(hours) + timedelta(seconds=seconds)
         at = at.replace(microsecond=at.microsecond // 1000 * 1000)
         line = Line(at, host(short), daemon, level, component, message, **extra)
-        self.lines.append(line)
+        # Nightly jobs run for hours: tonight's may still lie ahead of "now". Only what has
+        # happened by the end of the week is written.
+        if at <= self.week.end:
+            self.lines.append(line)
         return line
 
     def container_log(self, hours, short, level, thread, component, message, *, app="", **extra):
