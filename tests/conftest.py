@@ -60,6 +60,19 @@ def make_token(db):
     return make
 
 
+@pytest.fixture
+def token_client(make_token):
+    """token_client("read,diagnose") -> an APIClient sending a new token with those scopes."""
+    from rest_framework.test import APIClient
+
+    def make(scopes: str, name: str | None = None) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(scopes, name=name)}")
+        return client
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def mariadb_server():
     """The root URL of a real MariaDB/MySQL server (TEST_MARIADB_URL)."""

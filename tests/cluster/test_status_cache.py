@@ -20,10 +20,8 @@ URL = "/api/cluster/status"
 
 
 @pytest.fixture
-def reader(make_token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token('read')}")
-    return client
+def reader(token_client):
+    return token_client("read")
 
 
 def live(body) -> int:

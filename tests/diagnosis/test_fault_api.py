@@ -59,17 +59,13 @@ def make_fault(
 
 
 @pytest.fixture
-def reader(make_token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token('read')}")
-    return client
+def reader(token_client):
+    return token_client("read")
 
 
 @pytest.fixture
-def diagnoser(make_token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token('read,diagnose', name='oncall')}")
-    return client
+def diagnoser(token_client):
+    return token_client("read,diagnose", name="oncall")
 
 
 def ids(response):

@@ -15,17 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ingest(make_token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token('ingest')}")
-    return client
+def ingest(token_client):
+    return token_client("ingest")
 
 
 @pytest.fixture
-def reader(make_token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token('read')}")
-    return client
+def reader(token_client):
+    return token_client("read")
 
 
 @pytest.fixture

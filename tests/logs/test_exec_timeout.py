@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from logs.exec_runs import FinishReport, exec_run_finish, exec_run_start, exec_runs_time_out
 from logs.models import ExecLog
@@ -67,10 +66,9 @@ def test_the_command_times_out_overdue_runs(capsys):
     assert "1 run(s) timed out." in capsys.readouterr().out
 
 
-def test_listing_applies_the_sweep_lazily(make_token):
+def test_listing_applies_the_sweep_lazily(token_client):
     run = started(minutes_ago=5, timeout=60)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token('read')}")
+    client = token_client("read")
     body = client.get("/api/exec/runs", {"status": "timed_out"}).json()
     assert [r["id"] for r in body["results"]] == [run.pk]
     assert client.get(f"/api/exec/runs/{run.pk}").json()["status"] == "timed_out"
