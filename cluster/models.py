@@ -1,5 +1,49 @@
 from django.db import models
 
+# Cluster-row columns by source; the collector fills them and charts may plot them.
+# From the active NameNode's JMX beans.
+HDFS_COLUMNS = (
+    "capacity_total_bytes",
+    "capacity_used_bytes",
+    "capacity_remaining_bytes",
+    "capacity_used_non_dfs_bytes",
+    "capacity_used_pct",
+    "live_datanodes",
+    "dead_datanodes",
+    "stale_datanodes",
+    "decommissioning_datanodes",
+    "volume_failures",
+    "missing_blocks",
+    "corrupt_blocks",
+    "under_replicated_blocks",
+    "pending_deletion_blocks",
+    "blocks_total",
+    "files_total",
+    "safe_mode",
+)
+# From the active ResourceManager's /ws/v1/cluster/metrics.
+YARN_COLUMNS = (
+    "apps_submitted",
+    "apps_running",
+    "apps_pending",
+    "apps_completed",
+    "apps_failed",
+    "apps_killed",
+    "memory_total_mb",
+    "memory_allocated_mb",
+    "memory_available_mb",
+    "vcores_total",
+    "vcores_allocated",
+    "vcores_available",
+    "containers_allocated",
+    "containers_pending",
+    "nodemanagers_total",
+    "nodemanagers_active",
+    "nodemanagers_lost",
+    "nodemanagers_unhealthy",
+    "nodemanagers_decommissioned",
+)
+
 
 class ClusterStatus(models.Model):
     """One row of a cluster-status snapshot.

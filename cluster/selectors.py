@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from cluster.models import ClusterStatus
+from cluster.models import HDFS_COLUMNS, YARN_COLUMNS, ClusterStatus
 
 Role = ClusterStatus.Role
 Scope = ClusterStatus.Scope
@@ -55,41 +55,8 @@ ROLE_ORDER = [Role.NAMENODE, Role.RESOURCEMANAGER, Role.DATANODE, Role.NODEMANAG
 
 # Columns that may be charted from the cluster rows; node metrics come from NODE_METRICS.
 CLUSTER_METRICS = (
-    "capacity_total_bytes",
-    "capacity_used_bytes",
-    "capacity_remaining_bytes",
-    "capacity_used_non_dfs_bytes",
-    "capacity_used_pct",
-    "live_datanodes",
-    "dead_datanodes",
-    "stale_datanodes",
-    "decommissioning_datanodes",
-    "volume_failures",
-    "missing_blocks",
-    "corrupt_blocks",
-    "under_replicated_blocks",
-    "pending_deletion_blocks",
-    "blocks_total",
-    "files_total",
-    "apps_submitted",
-    "apps_running",
-    "apps_pending",
-    "apps_completed",
-    "apps_failed",
-    "apps_killed",
-    "memory_total_mb",
-    "memory_allocated_mb",
-    "memory_available_mb",
-    "vcores_total",
-    "vcores_allocated",
-    "vcores_available",
-    "containers_allocated",
-    "containers_pending",
-    "nodemanagers_total",
-    "nodemanagers_active",
-    "nodemanagers_lost",
-    "nodemanagers_unhealthy",
-    "nodemanagers_decommissioned",
+    *(name for name in HDFS_COLUMNS if name != "safe_mode"),  # a flag, not a series
+    *YARN_COLUMNS,
 )
 # Metrics a host's chart may show, with the role whose rows carry it (the first one wins when
 # no role is given).

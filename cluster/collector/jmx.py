@@ -17,6 +17,7 @@ from cluster.collector.values import (
     as_int,
     as_str,
     first_present,
+    reported,
     used_pct,
 )
 
@@ -156,7 +157,7 @@ def hdfs_figures(beans: dict[str, dict]) -> dict:
     }
     return {
         "figures": figures,
-        "details": {k: v for k, v in details.items() if v not in ("", None)},
+        "details": reported(details),
     }
 
 
@@ -183,7 +184,7 @@ def namenode_details(reading: NameNodeReading) -> dict:
         "version": as_str(info.get("Version")),
         "started_ms": as_int(info.get("NNStartedTimeInMillis")),
     }
-    return {k: v for k, v in details.items() if v not in ("", None)}
+    return reported(details)
 
 
 # --- DataNodes --------------------------------------------------------------------------------
@@ -287,7 +288,7 @@ def _live_row(name: str, info: dict, stale_seconds: int, decom: dict | None) -> 
         "capacity_used_pct": used_pct(used, remaining),
         "volume_failures": as_count(info.get("volfails")),
         "blocks_total": as_count(info.get("numBlocks")),
-        "details": {k: v for k, v in details.items() if v not in ("", None)},
+        "details": reported(details),
     }
 
 
@@ -307,5 +308,5 @@ def _dead_row(name: str, info: dict) -> dict:
         "host": _host_of(name),
         "reachable": False,
         "last_contact_seconds": as_count(info.get("lastContact")),
-        "details": {k: v for k, v in details.items() if v not in ("", None)},
+        "details": reported(details),
     }

@@ -8,7 +8,7 @@ redirects — a standby redirects REST calls to the active, which would make it 
 from dataclasses import dataclass, field
 
 from cluster.collector.http import EndpointError, fetch_json, url_host, url_join
-from cluster.collector.values import as_count, as_int, as_str
+from cluster.collector.values import as_count, as_int, as_str, reported
 
 INFO_PATH = "/ws/v1/cluster/info"
 METRICS_PATH = "/ws/v1/cluster/metrics"
@@ -95,7 +95,7 @@ def resourcemanager_details(reading: ResourceManagerReading) -> dict:
         "started_ms": as_int(info.get("startedOn")),
         "zookeeper": as_str(info.get("haZooKeeperConnectionState")),
     }
-    return {k: v for k, v in details.items() if v not in ("", None)}
+    return reported(details)
 
 
 def yarn_figures(metrics: dict) -> dict:
@@ -190,5 +190,5 @@ def _nodemanager_row(node: dict) -> dict:
         if None not in (used_vcores, avail_vcores)
         else None,
         "containers_allocated": as_count(node.get("numContainers")),
-        "details": {k: v for k, v in details.items() if v not in ("", None)},
+        "details": reported(details),
     }

@@ -11,26 +11,7 @@ from urllib.parse import urlsplit
 from cluster.collector import jmx, resourcemanager
 from cluster.collector.jmx import NameNodeReading
 from cluster.collector.resourcemanager import ResourceManagerReading
-
-HDFS_FIELDS = (
-    "capacity_total_bytes",
-    "capacity_used_bytes",
-    "capacity_remaining_bytes",
-    "capacity_used_non_dfs_bytes",
-    "capacity_used_pct",
-    "live_datanodes",
-    "dead_datanodes",
-    "stale_datanodes",
-    "decommissioning_datanodes",
-    "volume_failures",
-    "missing_blocks",
-    "corrupt_blocks",
-    "under_replicated_blocks",
-    "pending_deletion_blocks",
-    "blocks_total",
-    "files_total",
-    "safe_mode",
-)
+from cluster.models import HDFS_COLUMNS
 
 
 @dataclass
@@ -128,7 +109,7 @@ def _add_hdfs(snapshot: Snapshot, problems: list[str], stale_seconds: int) -> No
     snapshot.active_namenode = active
     cluster["details"]["namenodes"] = {r.host: _nn_state(r) for r in snapshot.namenodes}
     if active is None:
-        for name in HDFS_FIELDS:
+        for name in HDFS_COLUMNS:
             cluster[name] = None
         cluster["active_namenode"] = ""
         if any(r.reachable for r in snapshot.namenodes):

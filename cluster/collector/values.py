@@ -68,3 +68,8 @@ def first_present(*values):
         if value is not None:
             return value
     return None
+
+
+def reported(details: dict) -> dict:
+    """Only the fields the daemon actually reported (details JSON keeps no empty keys)."""
+    return {key: value for key, value in details.items() if value not in ("", None)}
