@@ -13,18 +13,12 @@ from datetime import datetime
 from cluster.cache import status_cached
 from cluster.models import ClusterStatus
 from cluster.rendering import status_json, status_render
-from cluster.selectors import cluster_status_latest
+from cluster.selectors import ROLE_ORDER, cluster_status_latest
 
 Role = ClusterStatus.Role
 
 # Display names and order of a host's roles.
-ROLE_LABELS = {
-    Role.NAMENODE: "NameNode",
-    Role.RESOURCEMANAGER: "ResourceManager",
-    Role.DATANODE: "DataNode",
-    Role.NODEMANAGER: "NodeManager",
-    Role.HOST: "host metrics",
-}
+ROLE_LABELS = {role: Role(role).label for role in ROLE_ORDER}
 
 # State -> tone (the colour class): ok, warn, bad or muted. Unknown states read as warn.
 STATE_TONES = {

@@ -23,19 +23,6 @@ from logs.models import SystemLog
 
 Action = FaultEvent.Action
 
-SEVERITY_COLOURS = {
-    "critical": "#ba2121",
-    "major": "#d86613",
-    "minor": "#b08800",
-    "warning": "#417690",
-    "info": "#666666",
-}
-STATUS_COLOURS = {
-    "open": "#ba2121",
-    "acknowledged": "#d86613",
-    "resolved": "#2e7d32",
-    "ignored": "#777777",
-}
 # The buttons on a fault's admin page, in lifecycle order.
 TRANSITION_LABELS = {
     Action.ACKNOWLEDGED: "Acknowledge",
@@ -48,13 +35,9 @@ TRANSITION_LABELS = {
 LINES_MARGIN = timedelta(minutes=5)
 
 
-def _badge(text: str, colour: str):
-    return format_html(
-        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:8px;'
-        'font-size:11px;white-space:nowrap">{}</span>',
-        colour,
-        text,
-    )
+def _badge(text: str, css_class: str):
+    """A badge coloured by faultportal/admin.css (loaded on every admin page)."""
+    return format_html('<span class="fp-badge {}">{}</span>', css_class, text)
 
 
 class FaultTypeFilter(admin.SimpleListFilter):
@@ -245,12 +228,12 @@ class FaultRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description="severity", ordering="severity")
     def severity_badge(self, obj):
-        return _badge(obj.get_severity_display(), SEVERITY_COLOURS.get(obj.severity, "#666"))
+        return _badge(obj.get_severity_display(), f"fp-sev-{obj.severity}")
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
         label = obj.get_status_display() + (" (regression)" if obj.is_regression else "")
-        return _badge(label, STATUS_COLOURS.get(obj.status, "#666"))
+        return _badge(label, f"fp-st-{obj.status}")
 
     @admin.display(description="type", ordering="fault_type__code")
     def fault_type_code(self, obj):

@@ -24,22 +24,15 @@ from logs.models import ExecLog
 
 Status = ExecLog.Status
 
-STATUS_COLOURS = {
-    Status.RUNNING: "#2b6cb0",
-    Status.SUCCEEDED: "#2f855a",
-    Status.FAILED: "#c53030",
-    Status.TIMED_OUT: "#c05621",
-    Status.ABORTED: "#4a5568",
-}
 HEALTH_WINDOWS = (1, 7, 30, 90)
 INLINE_RUNS = 20
 
 
 def status_badge(status: str):
+    """A run's status, coloured by faultportal/admin.css (loaded on every admin page)."""
     return format_html(
-        '<span class="fp-status" style="background:{};color:#fff;padding:1px 7px;'
-        'border-radius:9px;white-space:nowrap">{}</span>',
-        STATUS_COLOURS.get(status, "#4a5568"),
+        '<span class="fp-badge fp-status fp-run-{}">{}</span>',
+        status,
         Status(status).label if status in Status.values else status,
     )
 

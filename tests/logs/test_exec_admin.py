@@ -48,7 +48,7 @@ def test_the_list_shows_status_duration_and_fault(admin_client):
     fault = make_fault()
     make_run(exit_code=1, duration=75, fault=fault)
     html = admin_client.get(reverse("admin:logs_execlog_changelist")).content.decode()
-    assert 'class="fp-status"' in html and ">Failed<" in html
+    assert 'class="fp-badge fp-status fp-run-failed">Failed<' in html
     assert "1 min 15 s" in html
     assert reverse("admin:diagnosis_faultrecord_change", args=[fault.pk]) in html
     assert reverse("admin:logs_execlog_scripts") in html  # the Script health link
