@@ -34,7 +34,7 @@ class ClusterStatusAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    # No bulk delete: Django's would load every selected row; prune_cluster_status deletes in
+    # No bulk delete: Django's would load every selected row; `manage.py prune` deletes in
     # batches by age.
     actions = None
     list_per_page = 100

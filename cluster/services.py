@@ -93,16 +93,28 @@ def host_metrics_push(*, host: str, metrics: dict) -> ClusterStatus:
 
 
 def cluster_status_prune(
-    *, older_than: timedelta, batch_size: int = 5000, now: datetime | None = None
+    *,
+    older_than: timedelta,
+    batch_size: int = 5000,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress=None,
 ) -> int:
     """Delete rows collected before now - older_than, in small batches; returns how many.
 
     Batches keep each transaction (and its locks and undo log) short, so the collector and the
-    status API keep working while a large backlog is pruned.
+    status API keep working while a large backlog is pruned. `dry_run` counts instead;
+    `progress(rows)` is called after each batch (manage.py prune's bar and prune_runs).
     """
     cutoff = (now or timezone.now()) - older_than
     deleted = 0
     for scope in Scope.values:  # each scope walks the (scope, collected_at) index
+        if dry_run:
+            count = ClusterStatus.objects.filter(scope=scope, collected_at__lt=cutoff).count()
+            deleted += count
+            if progress is not None:
+                progress(count)
+            continue
         while True:
             ids = list(
                 ClusterStatus.objects.filter(scope=scope, collected_at__lt=cutoff)
@@ -112,8 +124,16 @@ def cluster_status_prune(
             if not ids:
                 break
             with transaction.atomic():
-                deleted += ClusterStatus.objects.filter(id__in=ids).delete()[0]
-    if deleted:
+                count = ClusterStatus.objects.filter(id__in=ids).delete()[0]
+            deleted += count
+            if progress is not None:
+                progress(count)
+    if deleted and not dry_run:
         status_cache_invalidate_on_commit()
-    logger.info("pruned %d cluster_status rows collected before %s", deleted, cutoff)
+    logger.debug(
+        "%s %d cluster_status rows collected before %s",
+        "would prune" if dry_run else "pruned",
+        deleted,
+        cutoff,
+    )
     return deleted

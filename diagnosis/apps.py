@@ -10,6 +10,11 @@ class DiagnosisConfig(AppConfig):
 
         from diagnosis.catalogue import catalogue_changed
         from diagnosis.models import FaultType
+        from diagnosis.retention import POLICIES
+        from faultportal.retention import retention_register
+
+        for policy in POLICIES:
+            retention_register(policy)
 
         # The process that edits a fault type sees the change at once; others within
         # FAULT_TYPES_REFRESH_SECONDS (diagnosis/catalogue.py says why).

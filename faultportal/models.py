@@ -43,3 +43,26 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PruneRun(models.Model):
+    """The latest `manage.py prune` run of one table: what /metrics reports as prune progress.
+
+    One row per table, rewritten by every run (prune runs in its own process, so the portal's
+    workers learn its progress from here).
+    """
+
+    table = models.CharField(max_length=64, unique=True)
+    cutoff = models.DateTimeField(help_text="Rows older than this were deleted.")
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveBigIntegerField(default=0, help_text="Rows deleted so far.")
+    error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "prune_runs"
+        ordering = ["table"]
+
+    def __str__(self) -> str:
+        return f"prune {self.table}"

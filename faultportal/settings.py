@@ -206,7 +206,11 @@ INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 64 * 1024, min_value=25
 INGEST_MAX_LINES = env_int("INGEST_MAX_LINES", 50_000, min_value=1)
 # Django refuses bigger bodies before a view sees them; keep its limit above ours.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
+# Retention (`manage.py prune`, faultportal/retention.py): lines by when they were received, so
+# old logs sent late are kept as long as fresh ones.
 LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 30, min_value=1)
+# Idempotency keys only need to outlive a sender's retries (see docs/ingestion.md).
+INGEST_REQUEST_RETENTION_HOURS = env_int("INGEST_REQUEST_RETENTION_HOURS", 48, min_value=1)
 
 # --- Faults -------------------------------------------------------------------------------------
 # Open faults with no occurrence (by log time) for this long are resolved by auto_resolve_faults.
@@ -215,6 +219,10 @@ FAULT_AUTO_RESOLVE_HOURS = env_float("FAULT_AUTO_RESOLVE_HOURS", 24.0, min_value
 # fault_types table at most this often (one tiny query), so an edit in the admin of any instance
 # reaches every worker within this time without a query per ingest request.
 FAULT_TYPES_REFRESH_SECONDS = env_float("FAULT_TYPES_REFRESH_SECONDS", 5.0, min_value=0.0)
+# History (fault_events) and diagnoses of faults resolved or ignored this long ago are pruned;
+# the fault records themselves, with their sample lines and latest diagnosis, are kept.
+FAULT_HISTORY_RETENTION_DAYS = env_int("FAULT_HISTORY_RETENTION_DAYS", 180, min_value=1)
+DIAGNOSIS_RETENTION_DAYS = env_int("DIAGNOSIS_RETENTION_DAYS", 180, min_value=1)
 
 # --- Cluster status -----------------------------------------------------------------------------
 NAMENODE_URLS = env_url_list("NAMENODE_URLS", schemes=("http", "https"))
@@ -252,6 +260,8 @@ DIAGNOSE_MAX_LOG_TEXT_BYTES = env_int("DIAGNOSE_MAX_LOG_TEXT_BYTES", 64 * 1024, 
 # --- Execution logs -------------------------------------------------------------------------------
 EXEC_OUTPUT_TAIL_BYTES = env_int("EXEC_OUTPUT_TAIL_BYTES", 64 * 1024, min_value=1024)
 EXEC_DEFAULT_TIMEOUT_SECONDS = env_int("EXEC_DEFAULT_TIMEOUT_SECONDS", 3600, min_value=1)
+# Finished script runs reported this long ago are pruned.
+EXEC_LOG_RETENTION_DAYS = env_int("EXEC_LOG_RETENTION_DAYS", 90, min_value=1)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -19,7 +19,8 @@ class SystemLog(models.Model):
     """One Hadoop/YARN log event as delivered by a Flume agent (or another sender).
 
     The largest table by far (millions of rows a day): rows are written in bulk, never updated,
-    and pruned by age. Every index below costs insert speed, so each names the query it serves.
+    and pruned by receipt time in primary-key order (`manage.py prune`, logs/retention.py).
+    Every index below costs insert speed, so each names the query it serves.
     """
 
     host = models.CharField(max_length=255)
@@ -51,7 +52,7 @@ class SystemLog(models.Model):
         ordering = ["-id"]
         verbose_name = "system log line"
         indexes = [
-            # Time-range scans: the dashboard's 24 h volume, retention pruning, API time filters.
+            # Time-range scans: the dashboard's 24 h volume, API and admin time filters.
             models.Index(fields=["log_time"], name="system_logs_time"),
             # "Recent ERROR/FATAL lines" and the volume-by-level chart.
             models.Index(fields=["level", "log_time"], name="system_logs_level_time"),
@@ -90,7 +91,7 @@ class IngestRequest(models.Model):
             ),
         ]
         indexes = [
-            # Pruning of old keys by the retention command.
+            # Pruning of old keys by `manage.py prune` (INGEST_REQUEST_RETENTION_HOURS).
             models.Index(fields=["created_at"], name="ingest_requests_created"),
         ]
 

@@ -83,8 +83,8 @@ class SystemLogAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    # No bulk actions: lines are never edited, and deleting in bulk is the retention command's
-    # job (batched); Django's delete_selected would load every selected row first.
+    # No bulk actions: lines are never edited, and deleting in bulk is `manage.py prune`'s job
+    # (batched); Django's delete_selected would load every selected row first.
     actions = None
     # Query parameters the list accepts; anything else (e.g. ?message__contains=) could force a
     # scan of the whole table and is refused with 400.
