@@ -19,6 +19,7 @@ PORTAL_TABLES = CONTRACT_TABLES | {
     "fault_types_precursors",
     "diagnoses",
     "api_tokens",
+    "prune_runs",
 }
 
 
