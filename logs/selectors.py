@@ -1,10 +1,17 @@
 """Reads of system_logs for pages other than the admin list (host pages, fault pages)."""
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
+from django.db.models import F, Lookup, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
 from logs.models import SEVERE_LEVELS, SystemLog
+from logs.search import SearchQuery
+from logs.search_index import SQLITE_TABLE, match_expression, search_index_state
 
 # Pages show the start of a message; a line may hold 64 KiB.
 MESSAGE_HEAD_CHARS = 500
@@ -30,3 +37,358 @@ def system_log_severe_recent(*, host: str, since: datetime, limit: int) -> list[
 def system_log_host_exists(*, host: str) -> bool:
     """Whether any line came from `host` (one (host, log_time) index dive)."""
     return SystemLog.objects.filter(host=host).exists()
+
+
+# --- search -------------------------------------------------------------------------------------
+# How the search runs (docs/search.md): the newest SEARCH_WINDOW_ROWS rows that pass the filters
+# are checked first with the terms' regular expressions (a common term fills its page there);
+# what is left comes from the full-text index (a rare term), or, where the index holds none of
+# the terms' words (or is turned off), from further windows until SEARCH_SCAN_SECONDS are spent.
+SEARCH_WINDOW_ROWS = 10_000
+SEARCH_SCAN_WINDOW_ROWS = 50_000
+SEARCH_SCAN_SECONDS = 2.0
+SEARCH_MAX_LIMIT = 500
+# Levels from the least to the most severe: "level at least WARN" is WARN, ERROR, FATAL.
+LEVEL_ORDER = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+SEARCH_FIELDS = (
+    "id",
+    "host",
+    "logtype",
+    "source_file",
+    "log_time",
+    "level",
+    "component",
+    "thread",
+    "message",
+    "trace",
+    "is_continuation",
+    "truncated",
+    "received_at",
+)
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What to search: a parsed query and the filters beside it. `since` is required: a
+    search always has a time range (rows without a log time are outside every range)."""
+
+    since: datetime
+    until: datetime | None = None
+    query: SearchQuery = SearchQuery()
+    host: str = ""  # exact, or a glob with * and ?
+    level: str = ""  # at least this level; UNKNOWN alone means exactly UNKNOWN
+    logtype: str = ""
+    source_file: str = ""  # exact, or a glob
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in the newest-first order (log_time, id): a page holds the rows after it."""
+
+    log_time: datetime
+    id: int
+
+
+@dataclass
+class SearchPage:
+    lines: list
+    next: Position | None  # None: nothing older matches in the range
+    plan: str  # "filters", "window", "index" or "scan": how the rows were found
+    partial: bool = False  # the scan stopped at `next` to stay in its time budget
+
+
+def is_glob(value: str) -> bool:
+    return "*" in value or "?" in value
+
+
+def glob_to_like(value: str) -> str:
+    out = []
+    for char in value:
+        if char in "!%_":
+            out.append("!" + char)
+        elif char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class _Like(Lookup):
+    """`field LIKE pattern ESCAPE '!'` (a Lookup, so MySQL sees a plain condition)."""
+
+    lookup_name = "portal_like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} ESCAPE '!'", [*lhs_params, *rhs_params]
+
+
+class _FulltextMatch(Lookup):
+    """MySQL/MariaDB: MATCH (message, trace) AGAINST (… IN BOOLEAN MODE), as a condition."""
+
+    lookup_name = "portal_fulltext"
+
+    def as_sql(self, compiler, connection):
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"MATCH (message, trace) AGAINST ({rhs} IN BOOLEAN MODE)", rhs_params
+
+
+def levels_at_least(level: str) -> list[str]:
+    if level == "UNKNOWN":
+        return ["UNKNOWN"]
+    return list(LEVEL_ORDER[LEVEL_ORDER.index(level) :])
+
+
+def _field_filter(queryset, field: str, value: str):
+    if not value:
+        return queryset
+    if is_glob(value):
+        return queryset.filter(_Like(F(field), glob_to_like(value)))
+    return queryset.filter(**{field: value})
+
+
+def _filtered(filters: LogFilters):
+    queryset = SystemLog.objects.filter(log_time__gte=filters.since)
+    if filters.until is not None:
+        queryset = queryset.filter(log_time__lt=filters.until)
+    queryset = _field_filter(queryset, "host", filters.host)
+    queryset = _field_filter(queryset, "source_file", filters.source_file)
+    if filters.logtype:
+        queryset = queryset.filter(logtype=filters.logtype)
+    if filters.level:
+        levels = levels_at_least(filters.level)
+        if len(levels) < len(LEVEL_ORDER):
+            queryset = queryset.filter(level__in=levels)
+    return queryset
+
+
+def _older_than(queryset, position: Position | None):
+    """Rows after `position` in newest-first order, written as a range on log_time."""
+    if position is None:
+        return queryset
+    return queryset.filter(log_time__lte=position.log_time).exclude(
+        log_time=position.log_time, id__gte=position.id
+    )
+
+
+def _not_older_than(queryset, position: Position):
+    """Rows up to and including `position`."""
+    return queryset.filter(log_time__gte=position.log_time).exclude(
+        log_time=position.log_time, id__lt=position.id
+    )
+
+
+def _text_condition(term) -> Q:
+    pattern = term.pattern
+    if connection.vendor == "mysql":
+        pattern = "(?i)" + pattern  # the column's collation decides otherwise
+    return Q(message__iregex=pattern) | Q(trace__iregex=pattern)
+
+
+def _with_terms(queryset, query: SearchQuery):
+    for term in query.positive:
+        queryset = queryset.filter(_text_condition(term))
+    for term in query.negative:
+        queryset = queryset.exclude(_text_condition(term))
+    return queryset
+
+
+def _with_index(queryset, query: SearchQuery):
+    """`queryset` narrowed by the full-text index, or None when the index cannot help."""
+    state = search_index_state()
+    if not state.present:
+        return None
+    expression = match_expression(query.positive, vendor=connection.vendor, state=state)
+    if expression is None:
+        return None
+    if connection.vendor == "mysql":
+        return queryset.filter(_FulltextMatch(F("message"), expression))
+    return queryset.filter(
+        id__in=RawSQL(
+            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [expression]
+        )
+    )
+
+
+def _newest(queryset, fields, limit: int) -> list:
+    return list(queryset.only(*fields).order_by("-log_time", "-id")[:limit])
+
+
+def _window_edge(queryset, size: int) -> Position | None:
+    """The `size`-th row of `queryset` newest first (read from an index), or None if fewer."""
+    edge = list(
+        queryset.order_by("-log_time", "-id").values_list("log_time", "id")[size - 1 : size]
+    )
+    return Position(*edge[0]) if edge else None
+
+
+def system_log_search(
+    *, filters: LogFilters, after: Position | None = None, limit: int = 50, fields=SEARCH_FIELDS
+) -> SearchPage:
+    """One page of the lines matching `filters`, newest first (log_time, then id), after `after`.
+
+    Bounded work: never a count, at most `limit` + 1 rows read per statement on the index plan,
+    and a scan stops after SEARCH_SCAN_SECONDS with a position to continue from.
+    """
+    limit = max(1, limit)
+    base = _older_than(_filtered(filters), after)
+    query = filters.query
+    if not query:
+        rows = _newest(base, fields, limit + 1)
+        return _page(rows, limit, plan="filters")
+
+    # 1. The newest rows of the range, checked directly.
+    edge = _window_edge(base, SEARCH_WINDOW_ROWS)
+    window = base if edge is None else _not_older_than(base, edge)
+    found = _newest(_with_terms(window, query), fields, limit + 1)
+    if len(found) > limit or edge is None:
+        return _page(found, limit, plan="window")
+
+    # 2. The rest of the range through the index.
+    rest = _older_than(base, edge)
+    indexed = _with_index(rest, query)
+    if indexed is not None:
+        found += _newest(_with_terms(indexed, query), fields, limit + 1 - len(found))
+        return _page(found, limit, plan="index")
+
+    # 3. No index for these words: scan on, window by window, within the time budget.
+    started = time.monotonic()
+    while True:
+        edge = _window_edge(rest, SEARCH_SCAN_WINDOW_ROWS)
+        window = rest if edge is None else _not_older_than(rest, edge)
+        found += _newest(_with_terms(window, query), fields, limit + 1 - len(found))
+        if len(found) > limit or edge is None:
+            return _page(found, limit, plan="scan")
+        if time.monotonic() - started > SEARCH_SCAN_SECONDS:
+            return SearchPage(found, edge, plan="scan", partial=True)
+        rest = _older_than(rest, edge)
+
+
+def _page(rows: list, limit: int, *, plan: str) -> SearchPage:
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        return SearchPage(rows, Position(last.log_time, last.id), plan=plan)
+    return SearchPage(rows, None, plan=plan)
+
+
+# --- context and histogram ----------------------------------------------------------------------
+CONTEXT_MAX = 500
+
+
+def system_log_context(*, line: SystemLog, before: int, after: int) -> tuple[list, list]:
+    """The lines before and after `line` on its host and stream (log type and source file), in
+    the stream's order (log_time, then id); each list in reading order, oldest first.
+
+    Served by the (host, log_time) index. A line without a log time is placed by id alone.
+    """
+    stream = SystemLog.objects.filter(
+        host=line.host, logtype=line.logtype, source_file=line.source_file
+    ).only(*SEARCH_FIELDS)
+    if line.log_time is None:
+        window = 50 * (before + after + 1)
+        earlier = stream.filter(id__lt=line.id, id__gte=line.id - window).order_by("-id")
+        later = stream.filter(id__gt=line.id, id__lte=line.id + window).order_by("id")
+    else:
+        at = Position(line.log_time, line.id)
+        earlier = _older_than(stream, at).order_by("-log_time", "-id")
+        later = (
+            stream.filter(log_time__gte=line.log_time)
+            .exclude(log_time=line.log_time, id__lte=line.id)
+            .order_by("log_time", "id")
+        )
+    earlier_rows = list(earlier[: min(before, CONTEXT_MAX)]) if before else []
+    later_rows = list(later[: min(after, CONTEXT_MAX)]) if after else []
+    return earlier_rows[::-1], later_rows
+
+
+HISTOGRAM_MAX_MATCHES = 10_000
+HISTOGRAM_MAX_BUCKETS = 360
+BUCKET_CHOICES = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 24 * 3600)
+
+
+@dataclass
+class Histogram:
+    since: datetime
+    until: datetime
+    bucket_seconds: int
+    counts: list[int]
+    counted: int
+    # When more lines matched than were counted, the oldest moment counted: bars before it
+    # are incomplete.
+    cut_at: datetime | None = None
+
+
+def bucket_seconds_for(span_seconds: float) -> int:
+    """Per minute, unless that makes more than HISTOGRAM_MAX_BUCKETS bars."""
+    for seconds in BUCKET_CHOICES:
+        if span_seconds / seconds <= HISTOGRAM_MAX_BUCKETS:
+            return seconds
+    return BUCKET_CHOICES[-1]
+
+
+def system_log_histogram(*, filters: LogFilters, now: datetime) -> Histogram:
+    """Matches per bucket over the range, counting the newest HISTOGRAM_MAX_MATCHES at most."""
+    until = filters.until or now
+    span = max((until - filters.since).total_seconds(), 60)
+    bucket = bucket_seconds_for(span)
+    buckets = int(span // bucket) + 1
+    counts = [0] * buckets
+    page = (
+        system_log_search(filters=filters, limit=HISTOGRAM_MAX_MATCHES, fields=("id", "log_time"))
+        if filters.query
+        else None
+    )
+    if page is not None:
+        times = [row.log_time for row in page.lines]
+        more = page.next is not None
+    else:
+        rows = list(
+            _filtered(filters)
+            .order_by("-log_time", "-id")
+            .values_list("log_time", flat=True)[: HISTOGRAM_MAX_MATCHES + 1]
+        )
+        more = len(rows) > HISTOGRAM_MAX_MATCHES
+        times = rows[:HISTOGRAM_MAX_MATCHES]
+    for moment in times:
+        index = int((moment - filters.since).total_seconds() // bucket)
+        if 0 <= index < buckets:
+            counts[index] += 1
+    return Histogram(
+        since=filters.since,
+        until=until,
+        bucket_seconds=bucket,
+        counts=counts,
+        counted=len(times),
+        cut_at=times[-1] if more and times else None,
+    )
+
+
+TAIL_MAX_ROWS = 20_000  # new rows read per poll at most; a faster stream is followed in steps
+
+
+def system_log_tail(*, filters: LogFilters, after_id: int, limit: int) -> tuple[list, int]:
+    """Lines newer than id `after_id` that match `filters`, oldest first, and the id the next
+    poll continues from. Reads at most TAIL_MAX_ROWS new rows (a primary-key range)."""
+    newest = list(
+        SystemLog.objects.filter(id__gt=after_id)
+        .order_by("id")
+        .values_list("id", flat=True)[TAIL_MAX_ROWS - 1 : TAIL_MAX_ROWS]
+    )
+    queryset = _filtered(filters).filter(id__gt=after_id)
+    if newest:
+        queryset = queryset.filter(id__lte=newest[0])
+    if filters.query:
+        queryset = _with_terms(queryset, filters.query)
+    rows = list(queryset.only(*SEARCH_FIELDS).order_by("id")[: limit + 1])
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, rows[-1].id
+    return rows, newest[0] if newest else max([after_id, *(row.id for row in rows)], default=0)
+
+
+def system_log_last_id() -> int:
+    return SystemLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
