@@ -21,6 +21,14 @@ PORTAL_TABLES = CONTRACT_TABLES | {
     "api_tokens",
     "prune_runs",
 }
+# SQLite only: the log search's FTS5 table and the shadow tables FTS5 keeps its index in.
+SQLITE_SEARCH_TABLES = {
+    "system_logs_fts",
+    "system_logs_fts_data",
+    "system_logs_fts_idx",
+    "system_logs_fts_docsize",
+    "system_logs_fts_config",
+}
 
 
 def portal_tables(names) -> set[str]:
@@ -59,6 +67,14 @@ def test_migrate_builds_the_schema_on_an_empty_mariadb_database(mariadb_server):
                 (name,),
             )
             assert cursor.fetchone()[0] == 8
+            cursor.execute(
+                "SELECT INDEX_TYPE, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) "
+                "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s "
+                "AND TABLE_NAME = 'system_logs' AND INDEX_NAME = 'system_logs_fulltext' "
+                "GROUP BY INDEX_TYPE",
+                (name,),
+            )
+            assert cursor.fetchall() == (("FULLTEXT", "message,trace"),)  # the log search
         finally:
             conn.close()
     finally:
@@ -75,7 +91,10 @@ def test_migrate_builds_the_schema_on_a_fresh_sqlite_file(tmp_path: Path):
         names = [
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         ]
-        assert portal_tables(name for name in names if name != "sqlite_sequence") == PORTAL_TABLES
+        assert (
+            portal_tables(name for name in names if name != "sqlite_sequence")
+            == PORTAL_TABLES | SQLITE_SEARCH_TABLES
+        )
         (types,) = conn.execute("SELECT COUNT(*) FROM fault_types WHERE enabled").fetchone()
         assert types >= 20
         codes = {row[0] for row in conn.execute("SELECT code FROM fault_types")}
