@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 from flume.agent import Agent, agents_from_properties, split_list
-from flume.checks import HTTP_SINK_CLASS, PORTAL_PATH
+from flume.checks.sinks import HTTP_SINK_CLASS, PORTAL_PATH
 from flume.properties import Entry, escape_value, loads
 
 SHIPPED_CONFIG = Path(__file__).with_name("hadoop-log-agent.conf")
