@@ -5,7 +5,7 @@ from __future__ import annotations
 from flume.checks.base import ERROR, WARNING, Report
 from flume.httpsink import HttpSinkSettings
 
-# Statuses and the answer the portal's contract needs for each (see flume-facts Q2).
+# Statuses and the answer the portal's contract needs for each (docs/flume-facts.md, "HttpSink").
 COMMIT_STATUSES = (200, 201, 202, 204)
 DROP_STATUSES = (400, 413, 415, 422)
 RETRY_STATUSES = (401, 403, 404, 405, 408, 429, 500, 502, 503, 504)
