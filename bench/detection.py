@@ -37,6 +37,7 @@ EVENT_US_PER_LINE = 1e6 / 1_010
 
 def builtin_catalogue() -> catalogue.Catalogue:
     data = importlib.import_module("diagnosis.migrations.0003_fault_catalogue").CATALOGUE
+    re2_fix = importlib.import_module("diagnosis.migrations.0006_patterns_on_re2")
     types = []
     for pk, entry in enumerate(data, start=1):
         types.append(
@@ -46,7 +47,7 @@ def builtin_catalogue() -> catalogue.Catalogue:
                 name=entry["name"],
                 category=entry["category"],
                 default_severity=entry["default_severity"],
-                patterns="\n".join(entry["patterns"]),
+                patterns="\n".join(entry["patterns"]).replace(re2_fix.OLD, re2_fix.NEW),
                 min_level=entry["min_level"],
                 grouping=entry.get("grouping", "host_message"),
                 enabled=True,

@@ -14,7 +14,7 @@ fallback anyway. One indexed aggregate over a few dozen rows every few seconds p
 free next to the ingest traffic, and reading the cache on every request would not be.
 """
 
-import re
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -24,7 +24,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from diagnosis.models import FaultType
+from diagnosis.patterns import PatternError, pattern_compile
 from diagnosis.prefilter import literals_for_patterns
+
+logger = logging.getLogger(__name__)
 
 UNCLASSIFIED_CODE = "unclassified"
 
@@ -46,12 +49,12 @@ def level_rank(level: str) -> int | None:
 @dataclass(frozen=True)
 class CompiledType:
     fault_type: FaultType
-    patterns: tuple[re.Pattern, ...]
-    component: re.Pattern | None
+    patterns: tuple  # RE2 programs (diagnosis/patterns.py): linear time in the text
+    component: object | None
     min_rank: int
     literals: frozenset[str] | None  # one must occur for any pattern to match; None: unknown
 
-    def search(self, text: str, component: str) -> re.Match | None:
+    def search(self, text: str, component: str):
         if self.literals is not None and not any(lit in text for lit in self.literals):
             return None
         for pattern in self.patterns:
@@ -110,12 +113,14 @@ class Catalogue:
 
 def _compile(fault_type: FaultType) -> CompiledType | None:
     try:
-        patterns = tuple(re.compile(p) for p in fault_type.pattern_list)
+        patterns = tuple(pattern_compile(p) for p in fault_type.pattern_list)
         component = (
-            re.compile(fault_type.component_pattern) if fault_type.component_pattern else None
+            pattern_compile(fault_type.component_pattern) if fault_type.component_pattern else None
         )
-    except re.error:
-        # Saved before validation existed or edited in SQL: skip it rather than stop ingestion.
+    except PatternError as exc:
+        # Saved before RE2 validation existed or edited in SQL: skip it rather than stop
+        # ingestion (or run it on a backtracking engine), and say so.
+        logger.warning("fault type %r is not matched: its pattern %s", fault_type.code, exc)
         return None
     if not patterns:
         return None  # raised by metrics or rules, never by log text

@@ -1,7 +1,7 @@
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from diagnosis.patterns import PatternError, pattern_compile
 
 
 class Severity(models.TextChoices):
@@ -17,15 +17,16 @@ SEVERITY_RANK = {s: rank for rank, s in enumerate(Severity.values)}
 
 
 def validate_patterns(text: str) -> None:
-    """Each non-blank line must compile as a Python regular expression."""
+    """Each non-blank line must compile on RE2, the linear-time engine patterns run on."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            re.compile(line)
-        except re.error as exc:
+            pattern_compile(line)
+        except PatternError as exc:
             raise ValidationError(
-                f"Line {number} is not a valid regular expression: {exc}."
+                f"Line {number} is not a valid regular expression for RE2 (the linear-time "
+                f"engine patterns run on, so that no pattern can stall ingestion): {exc}."
             ) from None
 
 
@@ -54,7 +55,8 @@ class FaultType(models.Model):
     patterns = models.TextField(
         blank=True,
         validators=[validate_patterns],
-        help_text="Python regular expressions, one per line, searched in the message and trace. "
+        help_text="Regular expressions (RE2 syntax: Python's, without lookarounds or "
+        "backreferences), one per line, searched in the message and trace. "
         "Empty: the type is raised by metrics or rules, never by log text.",
     )
     component_pattern = models.CharField(

@@ -3,15 +3,20 @@
 Bounded on purpose: only the newest lines of each level at or above the chosen minimum are read,
 each level through the (level, log_time) index, never a scan of system_logs. Lines without a
 level (stack-trace lines that arrived alone) have no such path and are not previewed.
+
+Bounded in time as well: patterns run on RE2 (diagnosis/patterns.py), linear in the text, and
+the scan stops after PREVIEW_MAX_SECONDS whatever is left, saying how far it got; a viewer's
+pattern cannot hold a worker.
 """
 
 import heapq
-import re
+import time
 from dataclasses import dataclass
 
 from diagnosis.catalogue import LEVEL_RANKS, catalogue_build
 from diagnosis.detection import line_text
 from diagnosis.models import FaultType
+from diagnosis.patterns import pattern_compile
 from logs.models import SystemLog
 
 DEFAULT_SCAN_LINES = 5000
@@ -19,6 +24,10 @@ MAX_SCAN_LINES = 20000
 MAX_MATCHES_SHOWN = 100
 # Patterns run on at most this much of a line, so one huge line cannot stall the page.
 MAX_TEXT_CHARS = 16_384
+# The scan stops after this long (checked between lines); the page says it stopped early.
+PREVIEW_MAX_SECONDS = 2.0
+# Tests replace this to step over the time bound without sleeping.
+clock = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,8 @@ class PreviewResult:
     scanned: int
     matched: int
     matches: list[SystemLog]
+    read: int = 0  # lines read from the database; more than `scanned` when time ran out
+    timed_out: bool = False
 
 
 def pattern_preview(
@@ -33,11 +44,11 @@ def pattern_preview(
 ) -> PreviewResult:
     """Run the patterns as detection would over the newest `limit` lines at `min_level`+.
 
-    Raises re.error for a pattern that does not compile (the form validates first).
+    Raises PatternError for a pattern RE2 does not compile (the form validates first).
     """
     for pattern in [*patterns.splitlines(), component_pattern]:
         if pattern.strip():
-            re.compile(pattern)
+            pattern_compile(pattern)
     probe = FaultType(
         pk=0,
         code="preview",
@@ -52,13 +63,21 @@ def pattern_preview(
         return PreviewResult(scanned=0, matched=0, matches=[])
     (probe_type,) = compiled
     lines = _recent_lines(min_level=min_level, limit=limit)
-    matches = [
-        line
-        for line in lines
-        if probe_type.search(line_text(line)[:MAX_TEXT_CHARS], line.component) is not None
-    ]
+    deadline = clock() + PREVIEW_MAX_SECONDS
+    matches, scanned, timed_out = [], 0, False
+    for line in lines:
+        if clock() > deadline:
+            timed_out = True
+            break
+        scanned += 1
+        if probe_type.search(line_text(line)[:MAX_TEXT_CHARS], line.component) is not None:
+            matches.append(line)
     return PreviewResult(
-        scanned=len(lines), matched=len(matches), matches=matches[:MAX_MATCHES_SHOWN]
+        scanned=scanned,
+        matched=len(matches),
+        matches=matches[:MAX_MATCHES_SHOWN],
+        read=len(lines),
+        timed_out=timed_out,
     )
 
 

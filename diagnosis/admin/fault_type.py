@@ -15,7 +15,12 @@ from django.utils.html import format_html
 
 from diagnosis.catalogue import LEVEL_RANKS
 from diagnosis.models import FaultType, validate_patterns
-from diagnosis.preview import DEFAULT_SCAN_LINES, MAX_SCAN_LINES, pattern_preview
+from diagnosis.preview import (
+    DEFAULT_SCAN_LINES,
+    MAX_SCAN_LINES,
+    PREVIEW_MAX_SECONDS,
+    pattern_preview,
+)
 
 LEVEL_CHOICES = [(level, level) for level in LEVEL_RANKS]
 
@@ -53,7 +58,7 @@ class PreviewForm(forms.Form):
     patterns = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6, "cols": 100}),
         validators=[validate_patterns],
-        help_text="Python regular expressions, one per line, as on the fault type.",
+        help_text="Regular expressions in RE2 syntax, one per line, as on the fault type.",
     )
     component_pattern = forms.CharField(required=False, validators=[validate_patterns])
     min_level = forms.ChoiceField(choices=LEVEL_CHOICES, initial="WARN")
@@ -152,6 +157,7 @@ class FaultTypeAdmin(admin.ModelAdmin):
             "title": "Try fault-type patterns on recent logs",
             "form": form,
             "result": result,
+            "max_seconds": PREVIEW_MAX_SECONDS,
         }
         return TemplateResponse(request, "admin/diagnosis/faulttype/preview.html", context)
 
