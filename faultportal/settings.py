@@ -212,6 +212,30 @@ LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 30, min_value=1)
 # Idempotency keys only need to outlive a sender's retries (see docs/ingestion.md).
 INGEST_REQUEST_RETENTION_HOURS = env_int("INGEST_REQUEST_RETENTION_HOURS", 48, min_value=1)
 
+# --- Flume's Thrift intake (manage.py flume_thrift_source, docs/flume-thrift.md) -------------
+FLUME_THRIFT_BIND = env_str("FLUME_THRIFT_BIND", "0.0.0.0")
+FLUME_THRIFT_PORT = env_int("FLUME_THRIFT_PORT", 4353, min_value=0, max_value=65535)
+FLUME_THRIFT_WORKERS = env_int("FLUME_THRIFT_WORKERS", 8, min_value=1)
+FLUME_THRIFT_MAX_CONNECTIONS = env_int("FLUME_THRIFT_MAX_CONNECTIONS", 256, min_value=1)
+# A batch of 100 lines of at most INGEST_MAX_LINE_BYTES is 6.4 MB; Flume's sink resends a
+# refused frame forever, so keep this above batch-size x the longest line.
+FLUME_THRIFT_MAX_FRAME_BYTES = env_int(
+    "FLUME_THRIFT_MAX_FRAME_BYTES", 32 * 1024 * 1024, min_value=1024
+)
+FLUME_THRIFT_MAX_BATCH_EVENTS = env_int("FLUME_THRIFT_MAX_BATCH_EVENTS", 10_000, min_value=1)
+# A frame must arrive whole within this many seconds of its first byte; keep it well under the
+# sink's request-timeout (20 s), which must cover reading, storing and answering.
+FLUME_THRIFT_FRAME_TIMEOUT_SECONDS = env_float(
+    "FLUME_THRIFT_FRAME_TIMEOUT_SECONDS", 10.0, min_value=0.1
+)
+# A batch that starts with events committed this recently is taken as a resend of them.
+FLUME_THRIFT_RESEND_WINDOW_SECONDS = env_int(
+    "FLUME_THRIFT_RESEND_WINDOW_SECONDS", 3600, min_value=1
+)
+# TLS as the sink's `ssl = true` expects: a PEM certificate chain and its key.
+FLUME_THRIFT_TLS_CERT = env_str("FLUME_THRIFT_TLS_CERT")
+FLUME_THRIFT_TLS_KEY = env_str("FLUME_THRIFT_TLS_KEY")
+
 # --- Faults -------------------------------------------------------------------------------------
 # Open faults with no occurrence (by log time) for this long are resolved by auto_resolve_faults.
 FAULT_AUTO_RESOLVE_HOURS = env_float("FAULT_AUTO_RESOLVE_HOURS", 24.0, min_value=0.0)
