@@ -1,0 +1,152 @@
+"""The Thrift intake as a process on MariaDB, as Flume meets it in production: the database cut
+mid-stream (FAILED, then the resent batches stored once), and SIGTERM + restart while sinks
+deliver (the batches in hand are finished; nothing lost)."""
+
+import threading
+import time
+import uuid
+from collections import Counter
+from urllib.parse import urlsplit
+
+import pytest
+
+from flume.thrift_wire import Status
+from tests.support import services
+from tests.support.tcp_proxy import TcpProxy
+from tests.support.thrift_sink import ThriftSink, event
+from tests.support.thrift_source import ThriftSourceProcess
+
+pytestmark = pytest.mark.mariadb
+
+TS = "2026-11-28 10:15:32,123"
+
+
+def create_token(database_url: str) -> str:
+    out = services.run_manage(
+        "create_api_token", f"thrift-{uuid.uuid4().hex[:8]}", "--scopes", "ingest",
+        env={"DATABASE_URL": database_url},
+    )  # fmt: skip
+    return out.strip().splitlines()[-1]
+
+
+def stored(database_url: str, host: str) -> list[str]:
+    conn = services.mariadb_connect(database=urlsplit(database_url).path.lstrip("/"))
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT raw FROM system_logs WHERE host = %s ORDER BY id", (host,))
+        return [raw for (raw,) in cursor.fetchall()]
+    finally:
+        conn.close()
+
+
+def batches_for(token: str, host: str, path: str, count: int, size: int = 100):
+    """`count` batches of `size` lines of one file, with TAILDIR's byteoffset header."""
+    lines, batches, offset = [], [], 0
+    for b in range(count):
+        batch = []
+        for i in range(size):
+            text = f"{TS} INFO org.apache.hadoop.hdfs.StateChange: {path} batch {b} line {i}"
+            batch.append(event(text, file=path, host=host, token=token, byteoffset=str(offset)))
+            lines.append(text)
+            offset += len(text) + 1
+        batches.append(batch)
+    return lines, batches
+
+
+def wait_for(predicate, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def live(migrated_mariadb, tmp_path):
+    parts = urlsplit(migrated_mariadb)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 3306)
+    url = f"mysql://{parts.username or 'root'}@127.0.0.1:{proxy.port}{parts.path}"
+    source = ThriftSourceProcess(
+        {"DATABASE_URL": url, "REDIS_URL": "", "DB_CONN_MAX_AGE": "300"},
+        log_path=tmp_path / "thrift.log",
+    )
+    source.start()
+    try:
+        yield source, proxy, create_token(migrated_mariadb)
+    finally:
+        source.kill()
+        proxy.close()
+
+
+class Sinks:
+    """Several sinks, each delivering its own file's batches in order until OK, like Flume."""
+
+    def __init__(self, port: int, token: str, host: str, files: int, batches: int):
+        self.lines: list[str] = []
+        self.sinks, self.threads = [], []
+        self.delivered = Counter()
+        self.lock = threading.Lock()
+        for f in range(files):
+            lines, batches_of_file = batches_for(token, host, f"/var/log/hadoop/f{f}.log", batches)
+            self.lines += lines
+            sink = ThriftSink("127.0.0.1", port, retry_sleep=0.2, request_timeout=20)
+            self.sinks.append(sink)
+            self.threads.append(threading.Thread(target=self._run, args=(sink, batches_of_file)))
+
+    def _run(self, sink, batches):
+        for batch in batches:
+            sink.deliver(batch, give_up_after=120)
+            with self.lock:
+                self.delivered["batches"] += 1
+            time.sleep(0.01)
+        sink.close()
+
+    def start(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def join(self):
+        for thread in self.threads:
+            thread.join(180)
+            assert not thread.is_alive()
+
+    def attempts(self):
+        return [status for sink in self.sinks for _, status in sink.attempts]
+
+
+def test_a_database_cut_mid_stream_is_failed_then_the_resent_batches_are_stored_once(
+    live, migrated_mariadb
+):
+    source, proxy, token = live
+    host = f"cut-{uuid.uuid4().hex[:6]}"
+    sinks = Sinks(source.port, token, host, files=4, batches=15).start()
+    wait_for(lambda: sinks.delivered["batches"] >= 8, "the stream to flow")
+    proxy.cut()
+    wait_for(lambda: sinks.attempts().count(Status.FAILED) >= 8, "the sinks to meet the outage")
+    time.sleep(0.5)
+    proxy.restore()
+    sinks.join()
+
+    attempts = sinks.attempts()
+    failed = [a for a in attempts if a != Status.OK]
+    assert failed and all(a == Status.FAILED for a in failed), Counter(map(str, failed))
+    rows = stored(migrated_mariadb, host)
+    assert Counter(rows) == Counter(sinks.lines)  # every line once: nothing lost, no duplicate
+    assert "not stored (FAILED, the sink resends it)" in source.log_text()
+
+
+def test_sigterm_finishes_the_batches_in_hand_and_a_restart_loses_nothing(live, migrated_mariadb):
+    source, proxy, token = live
+    host = f"term-{uuid.uuid4().hex[:6]}"
+    sinks = Sinks(source.port, token, host, files=4, batches=20).start()
+    for restart in range(2):
+        wait_for(lambda r=restart: sinks.delivered["batches"] >= 10 + 25 * r, "batches")
+        assert source.terminate() == 0
+        time.sleep(1)  # the sinks meet a closed port meanwhile and retry
+        source.start()
+    sinks.join()
+    rows = stored(migrated_mariadb, host)
+    assert Counter(rows) == Counter(sinks.lines)
+    log = source.log_text()
+    assert log.count("stopping: finishing the batches in hand") == 2
+    assert log.count("stopped") >= 2
