@@ -298,3 +298,13 @@ def status_history(
             }
         )
     return Series(metric, host, role, since, until, width, points)
+
+
+def cluster_snapshot_latest_at() -> datetime | None:
+    """When the latest cluster snapshot was collected (None: never); one index look-up."""
+    return (
+        ClusterStatus.objects.filter(scope=Scope.CLUSTER)
+        .order_by("-collected_at")
+        .values_list("collected_at", flat=True)
+        .first()
+    )

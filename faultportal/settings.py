@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cluster",
     "diagnosis",
     "flume",
+    "watchdogs",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 # Retention (`manage.py prune`, faultportal/retention.py): lines by when they were received, so
 # old logs sent late are kept as long as fresh ones.
 LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 30, min_value=1)
+# How often each process writes which hosts sent lines when (log_sources, for the watchdogs).
+LOG_SOURCES_FLUSH_SECONDS = env_float("LOG_SOURCES_FLUSH_SECONDS", 5.0, min_value=0.0)
 # Idempotency keys only need to outlive a sender's retries (see docs/ingestion.md).
 INGEST_REQUEST_RETENTION_HOURS = env_int("INGEST_REQUEST_RETENTION_HOURS", 48, min_value=1)
 
@@ -262,6 +265,13 @@ CLUSTER_STATUS_STALE_SECONDS = env_int("CLUSTER_STATUS_STALE_SECONDS", 300, min_
 # A DataNode whose last heartbeat is this old is shown as stale: HDFS's own
 # dfs.namenode.stale.datanode.interval (30 s by default); set it to the cluster's value.
 DATANODE_STALE_SECONDS = env_int("DATANODE_STALE_SECONDS", 30, min_value=1)
+
+# --- Watchdogs (manage.py watchdogs): inputs that stopped raise faults -------------------------
+# A host that sent lines in the last day and none of a log type for this long: host_silent.
+HOST_SILENT_MINUTES = env_int("HOST_SILENT_MINUTES", 30, min_value=1)
+# No line from any host for this long: ingestion_stopped (one fault instead of one per host).
+INGESTION_SILENT_MINUTES = env_int("INGESTION_SILENT_MINUTES", 10, min_value=1)
+WATCHDOG_INTERVAL_SECONDS = env_int("WATCHDOG_INTERVAL_SECONDS", 60, min_value=5)
 
 # How often the dashboard pages re-fetch their content in the background (0: never). Snapshots
 # arrive every COLLECT_INTERVAL_SECONDS; polling much faster only adds load.

@@ -166,3 +166,30 @@ class ExecLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.script} on {self.host} ({self.status})"
+
+
+class LogSource(models.Model):
+    """Each (host, log type) that ever sent lines, and when it last did: the watchdogs' input.
+
+    Written by ingestion at most every LOG_SOURCES_FLUSH_SECONDS per process (logs/sources.py),
+    so "who went silent" is a read of a few hundred rows, never a scan of system_logs.
+    """
+
+    host = models.CharField(max_length=255)
+    logtype = models.CharField(max_length=32)
+    first_received_at = models.DateTimeField()
+    last_received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "log_sources"
+        ordering = ["host", "logtype"]
+        constraints = [
+            models.UniqueConstraint(fields=["host", "logtype"], name="log_sources_host_logtype"),
+        ]
+        indexes = [
+            # The watchdogs: sources heard from in the last day.
+            models.Index(fields=["last_received_at"], name="log_sources_last_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.host} {self.logtype}"

@@ -1,4 +1,5 @@
-"""Reads of system_logs for pages other than the admin list (host pages, fault pages)."""
+"""Reads of system_logs for pages other than the admin list (host pages, fault pages), and of
+log_sources for the watchdogs."""
 
 import time
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from django.db.models import F, Lookup, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
-from logs.models import SEVERE_LEVELS, SystemLog
+from logs.models import SEVERE_LEVELS, LogSource, SystemLog
 from logs.search import SearchQuery
 from logs.search_index import SQLITE_TABLE, match_expression, search_index_state
 
@@ -392,3 +393,12 @@ def system_log_tail(*, filters: LogFilters, after_id: int, limit: int) -> tuple[
 
 def system_log_last_id() -> int:
     return SystemLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def log_sources_heard_since(*, since: datetime) -> list[tuple[str, str, datetime]]:
+    """(host, logtype, last received) of every source that sent lines since `since`."""
+    return list(
+        LogSource.objects.filter(last_received_at__gte=since)
+        .order_by("host", "logtype")
+        .values_list("host", "logtype", "last_received_at")
+    )

@@ -19,6 +19,7 @@ from diagnosis.services import fault_occurrences_record
 from logs.group_commit import GroupCommit
 from logs.models import IngestRequest, SystemLog
 from logs.parsing import ParsedLine, attach_continuations
+from logs.sources import log_sources_note
 
 _COLUMNS = (
     "host",
@@ -304,6 +305,7 @@ def system_logs_ingest(
         # (one INSERT statement commits on its own), and written together with the rows of
         # concurrent requests (logs/group_commit.py).
         _insert_single(rows[0])
+        log_sources_note(rows)
         return IngestResult(accepted=len(lines), rows=1)
 
     for _ in range(2):
@@ -319,6 +321,7 @@ def system_logs_ingest(
                             for index, occurrence in detected
                         ]
                     )
+            log_sources_note(rows)
             return IngestResult(accepted=len(lines), rows=len(rows))
         except _KeyTaken:
             replay = _replayed(token_id=token_id, key=idempotency_key, body_sha256=body_sha256)

@@ -13,6 +13,7 @@ from diagnosis.catalogue import catalogue_invalidate
 from diagnosis.services import known_fingerprints_forget
 from faultportal.api.authentication import clear_token_cache
 from faultportal.services import api_token_create
+from logs.sources import log_sources_forget
 from tests.support import services
 
 
@@ -41,12 +42,14 @@ def _fast_hashing_and_fresh_token_cache(settings):
 def _fresh_fault_catalogue():
     """Each test sees the fault types and records of its own database state: a test's rollback
     does not fire the signals that drop the per-process compiled catalogue, nor forget the
-    fingerprints this process saw committed."""
+    fingerprints this process saw committed (nor the log sources it has yet to write)."""
     catalogue_invalidate()
     known_fingerprints_forget()
+    log_sources_forget()
     yield
     catalogue_invalidate()
     known_fingerprints_forget()
+    log_sources_forget()
 
 
 @pytest.fixture
