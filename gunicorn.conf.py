@@ -13,3 +13,36 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 keepalive = 30
 accesslog = "-" if os.environ.get("ACCESS_LOG", "").lower() in ("1", "true", "yes") else None
 errorlog = "-"
+
+# --- Prometheus (GET /metrics, faultportal/metrics.py) ----------------------------------------
+# Every worker writes its counters to files in one directory and a scrape adds them up, so the
+# client library must know the directory before any worker imports it: this file is read by
+# the master, before the workers fork. Given (PROMETHEUS_MULTIPROC_DIR, e.g. systemd's
+# RuntimeDirectory), it is emptied at start: files of a previous run would count again.
+# Otherwise a fresh temporary directory is made per start and removed at exit.
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+_made_metrics_dir = not _metrics_dir
+if _made_metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="faultportal-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server):
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for name in os.listdir(_metrics_dir):
+        if name.endswith(".db"):
+            os.remove(os.path.join(_metrics_dir, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

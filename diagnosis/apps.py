@@ -9,9 +9,13 @@ class DiagnosisConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from diagnosis.catalogue import catalogue_changed
+        from diagnosis.metrics import open_faults
         from diagnosis.models import FaultType
         from diagnosis.retention import POLICIES
+        from faultportal.metrics import metrics_collector_register
         from faultportal.retention import retention_register
+
+        metrics_collector_register("faults", open_faults)
 
         for policy in POLICIES:
             retention_register(policy)

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class FaultportalConfig(AppConfig):
     name = "faultportal"
     verbose_name = "Portal access"
+
+    def ready(self):
+        from faultportal.metrics import metrics_collector_register
+        from faultportal.prune_metrics import prune_progress
+
+        metrics_collector_register("prune", prune_progress)

@@ -91,6 +91,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str, default: list[str]):
+    """Comma-separated addresses or CIDR networks, e.g. 127.0.0.1/32,10.20.0.0/16."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise _invalid(name, item, "expected addresses or networks like 10.20.0.0/16") from None
+    return networks
+
+
 def env_timezone(name: str, default: str) -> str:
     value = _raw(name) or default
     try:

@@ -18,6 +18,7 @@ from faultportal.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_path,
     env_rate,
     env_str,
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: counts every answer by status for /metrics (faultportal/metrics.py).
+    "faultportal.metrics.ResponseMetricsMiddleware",
     # First: Flume's one-request-per-line traffic skips the rest (logs/api/middleware.py).
     "logs.api.middleware.IngestFastPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -296,6 +299,11 @@ EXEC_OUTPUT_TAIL_BYTES = env_int("EXEC_OUTPUT_TAIL_BYTES", 64 * 1024, min_value=
 EXEC_DEFAULT_TIMEOUT_SECONDS = env_int("EXEC_DEFAULT_TIMEOUT_SECONDS", 3600, min_value=1)
 # Finished script runs reported this long ago are pruned.
 EXEC_LOG_RETENTION_DAYS = env_int("EXEC_LOG_RETENTION_DAYS", 90, min_value=1)
+
+# --- Metrics (GET /metrics, faultportal/metrics.py) ---------------------------------------------
+# A scrape must send Authorization: Bearer <METRICS_TOKEN> or come from one of these networks.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -6,10 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from faultportal import errors
 from faultportal.health import HealthView
+from faultportal.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     # API documentation: the OpenAPI 3 schema and Swagger UI (served from local static files).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -30,8 +30,13 @@ class _Batch:
 
 
 class GroupCommit:
-    def __init__(self, insert: Callable[[Sequence[tuple]], None]):
+    def __init__(
+        self,
+        insert: Callable[[Sequence[tuple]], None],
+        on_batch: Callable[[int], None] | None = None,
+    ):
         self._insert = insert
+        self._on_batch = on_batch  # told the size of every batch written (for /metrics)
         self._lock = threading.Lock()
         self._open = _Batch(self._lock)
         self._writing = False
@@ -59,6 +64,8 @@ class GroupCommit:
         try:
             self._insert(batch.rows)
             batch.failed = False
+            if self._on_batch is not None:
+                self._on_batch(len(batch.rows))
         except Exception:
             if len(batch.rows) == 1:
                 batch.failed = False  # nobody else is waiting: the error is this request's

@@ -7,6 +7,7 @@ line and never through model instances: bench/ingest_bench.py measures what this
 
 import dataclasses
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from django.utils import timezone
 from diagnosis.detection import detect_faults
 from diagnosis.services import fault_occurrences_record
 from logs.group_commit import GroupCommit
+from logs.metrics import DETECTION_SECONDS, GROUP_COMMIT_ROWS
 from logs.models import IngestRequest, SystemLog
 from logs.parsing import ParsedLine, attach_continuations
 from logs.sources import log_sources_note
@@ -262,7 +264,7 @@ def _insert_statements(params: Sequence[tuple]) -> None:
             cursor.execute(_sql_for(len(chunk)), [value for row in chunk for value in row])
 
 
-_group_commit = GroupCommit(_insert_params)
+_group_commit = GroupCommit(_insert_params, on_batch=GROUP_COMMIT_ROWS.observe)
 
 
 def _insert_single(row: ParsedLine) -> None:
@@ -297,7 +299,9 @@ def system_logs_ingest(
     for row in rows:
         if row.received_at is None:  # callers other than the endpoint may leave it to us
             row.received_at = now = now or timezone.now()
+    started = time.perf_counter()
     detected = detect_faults(rows)
+    DETECTION_SECONDS.observe(time.perf_counter() - started)
     wanted = sorted({index for index, _ in detected})
 
     if idempotency_key is None and not detected and len(rows) == 1:

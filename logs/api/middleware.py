@@ -7,8 +7,11 @@ each request's CPU. Skipping it also keeps an HTTPS redirect (SECURE_SSL_REDIREC
 Host-header refusal from ever reaching Flume, which would drop the line.
 """
 
+import time
+
 from logs.api.urls import INGEST_PATHS
 from logs.api.views import LogUploadView
+from logs.metrics import ingest_observe
 
 
 class IngestFastPathMiddleware:
@@ -20,7 +23,15 @@ class IngestFastPathMiddleware:
 
     def __call__(self, request):
         if request.path_info in INGEST_PATHS:
+            started = time.perf_counter()
             response = self.ingest_view(request)
             # What Django's handler does after a view: DRF's error answers are rendered late.
-            return response.render() if hasattr(response, "render") else response
+            response = response.render() if hasattr(response, "render") else response
+            ingest_observe(
+                status=response.status_code,
+                seconds=time.perf_counter() - started,
+                lines=getattr(request, "ingest_lines", None),
+                replayed=getattr(request, "ingest_replayed", False),
+            )
+            return response
         return self.get_response(request)

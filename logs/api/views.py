@@ -176,6 +176,7 @@ class LogUploadView(APIView):
             raise PayloadTooLarge(str(exc)) from None
         if not batch.lines:
             raise ParseError("The body holds only blank lines: nothing to store.")
+        request._request.ingest_lines = len(batch.lines)  # for /metrics (logs/metrics.py)
 
         try:
             result = system_logs_ingest(
@@ -198,6 +199,7 @@ class LogUploadView(APIView):
         }
         if result.replayed:
             answer["replayed"] = True
+            request._request.ingest_replayed = True
         else:
             answer["rows"] = result.rows
         warnings += batch.warnings

@@ -23,7 +23,13 @@ class PortalServer:
     """gunicorn serving faultportal.wsgi on a free loopback port with the given environment."""
 
     def __init__(
-        self, env: dict, *, workers: int = 2, threads: int = 4, log_path: Path | None = None
+        self,
+        env: dict,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        log_path: Path | None = None,
+        config_file: bool = False,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -31,6 +37,9 @@ class PortalServer:
         self._workers = workers
         self._threads = threads
         self._log_path = log_path
+        # gunicorn.conf.py as production runs it (its hooks: the metrics directory); the
+        # arguments below still override its settings.
+        self._config = ["-c", "gunicorn.conf.py"] if config_file else []
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "PortalServer":
@@ -40,6 +49,7 @@ class PortalServer:
             [
                 gunicorn,
                 "faultportal.wsgi",
+                *self._config,
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
