@@ -142,3 +142,30 @@ def test_every_metric_is_present_and_moves_with_what_the_portal_does(make_token)
     assert value(after, "faultportal_prune_rows", table="system_logs") == 1234
     assert value(after, "faultportal_prune_running", table="system_logs") == 0
     assert value(after, "faultportal_prune_last_failed", table="system_logs") == 0
+
+
+def test_the_dashboard_and_the_alert_rules_in_docs_use_metrics_the_portal_serves():
+    import json
+    import re
+
+    import yaml
+
+    from tests.support.services import REPO_ROOT
+
+    now = timezone.now()
+    store_snapshot(at=now)
+    add_fault(severity="minor")
+    prune_run_finish(run=prune_run_start(table="system_logs", cutoff=now), rows=0)
+    served = set()
+    for family in scrape().values():
+        served.update(sample.name for sample in family.samples)
+
+    docs = REPO_ROOT / "docs" / "monitoring"
+    rules = yaml.safe_load((docs / "prometheus-alerts.yml").read_text())["groups"][0]["rules"]
+    assert rules and all(rule["alert"] and rule["expr"] for rule in rules)
+    dashboard = json.loads((docs / "grafana-dashboard.json").read_text())
+    exprs = [rule["expr"] for rule in rules] + [
+        target["expr"] for panel in dashboard["panels"] for target in panel["targets"]
+    ]
+    used = {name for expr in exprs for name in re.findall(r"\bfaultportal_[a-z_]+", expr)}
+    assert used and used <= served, sorted(used - served)
