@@ -31,8 +31,9 @@ from diagnosis.catalogue import (
     catalogue_current,
     level_rank,
 )
+from diagnosis.entities import endpoints, extract
 from diagnosis.models import FaultType
-from diagnosis.normalize import exception_class, message_normalize
+from diagnosis.normalize import MAX_INPUT_CHARS, exception_class, message_normalize
 from diagnosis.services import Occurrence, fingerprint_for
 
 Grouping = FaultType.Grouping
@@ -63,6 +64,15 @@ def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:
         text = f"{line.message}\n{line.trace}" if line.trace else line.message
         severe = rank >= catalogue.unclassified_rank
     bucket = catalogue.buckets[rank]
+    if line.trace and not line.is_continuation and bucket.might_match(line.message):
+        # The message says what failed, the trace why: "Failed to renew lease …" caused by a
+        # NoRouteToHostException is a lease fault whose cause the trace names. The trace's own
+        # signatures are kept as signals for incidents and diagnosis.
+        for compiled in bucket.types:
+            match = compiled.search(line.message, line.component)
+            if match is not None:
+                signals = _signals(bucket, line.trace, line.component, compiled)
+                return _matched(line, compiled, text, match.start(), signals)
     if bucket.might_match(text):
         for compiled in bucket.types:
             match = compiled.search(text, line.component)
@@ -87,23 +97,65 @@ def _line_at(text: str, position: int) -> str:
     return text[start : end if end != -1 else len(text)].strip()
 
 
-def _matched(line, compiled: CompiledType, text: str, position: int) -> Occurrence:
+def normalise_keeping_peers(text: str) -> str:
+    """The grouping form of a line, with the peers it names (endpoints on a port with a known
+    role) kept as host:port: "Retrying connect to server: master1:8020. Already tried <num>
+    time(s)…". Addresses of clients (ephemeral ports), ids and numbers are still normalised."""
+    text = text[:MAX_INPUT_CHARS]
+    found = [(start, end, ep) for start, end, ep in endpoints(text) if ep["role"]]
+    if not found:
+        return message_normalize(text)
+    pieces, kept, last = [], [], 0
+    for start, end, endpoint in found:
+        # A private-use character survives every normalisation rule (it is no word character).
+        pieces += [text[last:start], chr(0xE000 + len(kept))]
+        kept.append(f"{endpoint['host']}:{endpoint['port']}")
+        last = end
+    pieces.append(text[last:])
+    normalised = message_normalize("".join(pieces))
+    for index, label in enumerate(kept):
+        normalised = normalised.replace(chr(0xE000 + index), label)
+    return normalised
+
+
+MAX_SIGNALS = 4
+
+
+def _signals(bucket, trace: str, component: str, chosen: CompiledType) -> list[str]:
+    """Codes of the other types whose signature the stack trace shows, most severe first."""
+    if not bucket.might_match(trace):
+        return []
+    codes = []
+    for compiled in bucket.types:
+        if compiled is not chosen and compiled.search(trace, component) is not None:
+            codes.append(compiled.fault_type.code)
+            if len(codes) >= MAX_SIGNALS:
+                break
+    return codes
+
+
+def _matched(
+    line, compiled: CompiledType, text: str, position: int, signals: list[str] | None = None
+) -> Occurrence:
     # Group by the line that carries the signature (the message, or the trace line that
     # matched), not by a generic message above it.
-    normalised = message_normalize(_line_at(text, position))
-    return _occurrence(line, compiled.fault_type, normalised)
+    normalised = normalise_keeping_peers(_line_at(text, position))
+    return _occurrence(line, compiled.fault_type, normalised, text, signals)
 
 
 def _unclassified(line, fault_type: FaultType) -> Occurrence:
     first_line = (line.message or line.raw).split("\n", 1)[0]
-    normalised = message_normalize(first_line)
+    normalised = normalise_keeping_peers(first_line)
     cause = exception_class(line.trace)
     if cause:  # same message, different exception: different faults (Sentry groups likewise)
         normalised = f"{normalised} [{cause}]"
-    return _occurrence(line, fault_type, normalised)
+    text = f"{line.message}\n{line.trace}" if line.trace else (line.message or line.raw)
+    return _occurrence(line, fault_type, normalised, text)
 
 
-def _occurrence(line, fault_type: FaultType, normalised: str) -> Occurrence:
+def _occurrence(
+    line, fault_type: FaultType, normalised: str, text: str, signals: list[str] | None = None
+) -> Occurrence:
     grouping = fault_type.grouping
     host = line.host
     component = line.component or ""
@@ -128,7 +180,15 @@ def _occurrence(line, fault_type: FaultType, normalised: str) -> Occurrence:
         sample=sample,
         message=normalised,
         component=component,
+        entities=_entities(text, signals),
     )
+
+
+def _entities(text: str, signals: list[str] | None) -> dict:
+    entities = extract(text).as_dict()
+    if signals:
+        entities["signals"] = signals
+    return entities
 
 
 def _short_component(component: str) -> str:

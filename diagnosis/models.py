@@ -70,8 +70,22 @@ class FaultType(models.Model):
         default="WARN",
         help_text="Lowest log level considered; some Hadoop signatures are logged at INFO.",
     )
+
+    class Subject(models.TextChoices):
+        HOST = "host", "the host that logged it"
+        PEER = "peer", "the remote peer the line names"
+        DATANODE = "datanode", "the DataNode the line names"
+        CLUSTER = "cluster", "the cluster"
+
     grouping = models.CharField(
         max_length=16, choices=Grouping.choices, default=Grouping.HOST_MESSAGE
+    )
+    subject = models.CharField(
+        max_length=16,
+        choices=Subject.choices,
+        default=Subject.HOST,
+        help_text="What the fault is about, for incidents: faults about the same peer, DataNode "
+        "or host at the same time share a cause.",
     )
     description = models.TextField(blank=True)
     cause = models.TextField(blank=True, help_text="Usual root causes.")
@@ -104,6 +118,59 @@ class FaultType(models.Model):
     @property
     def pattern_list(self) -> list[str]:
         return [line for line in self.patterns.splitlines() if line.strip()]
+
+
+class Incident(models.Model):
+    """Faults that share a cause, told as one story: the cause, its symptoms, where and when."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACKNOWLEDGED = "acknowledged"
+        RESOLVED = "resolved"
+        MERGED = "merged", "merged into another incident"
+
+    class Kind(models.TextChoices):
+        PEER = "peer", "peer unreachable"
+        DATANODE = "datanode", "DataNode down"
+        HOST = "host", "host fault"
+        CLUSTER = "cluster", "cluster fault"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The hosts (names and addresses) the incident is about: the unreachable peer, the dead
+    # DataNode, the host whose disk fills.
+    subjects = models.JSONField(default=list, blank=True)
+    title = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    cause_fault = models.ForeignKey(
+        "FaultRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hosts = models.JSONField(default=list, blank=True, help_text="Hosts whose logs show it.")
+    components = models.JSONField(default=list, blank=True)
+    peers = models.JSONField(default=list, blank=True, help_text="Peers named, with roles.")
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    diagnosis = models.JSONField(null=True, blank=True)
+    diagnosed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "incidents"
+        ordering = ["-last_seen", "-id"]
+        indexes = [
+            models.Index(fields=["status", "last_seen"], name="incidents_status_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED)
 
 
 class FaultRecord(models.Model):
@@ -167,6 +234,15 @@ class FaultRecord(models.Model):
     # The latest diagnosis result (same structure as Diagnosis.result); history in `diagnoses`.
     diagnosis = models.JSONField(null=True, blank=True)
     diagnosed_at = models.DateTimeField(null=True, blank=True)
+    # What the first sample line is about (diagnosis/entities.py): peers with roles, DataNodes,
+    # block/container/application/attempt ids, paths, exception classes.
+    entities = models.JSONField(default=dict, blank=True)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="faults"
+    )
+    is_symptom = models.BooleanField(
+        default=False, help_text="Explained by its incident's cause, not a cause of its own."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -223,11 +299,23 @@ class Diagnosis(models.Model):
         RULES = "rules"
         LLM = "llm"
 
+    class State(models.TextChoices):
+        DONE = "done"
+        PENDING = "pending", "waiting for a worker"
+        FAILED = "failed"
+
     fault = models.ForeignKey(
         FaultRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="diagnoses"
     )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="diagnoses"
+    )
     engine = models.CharField(max_length=8, choices=Engine.choices)
-    result = models.JSONField(help_text="Causes, evidence, remediation, engine notes.")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.DONE)
+    error = models.TextField(blank=True, help_text="Why a background diagnosis failed.")
+    result = models.JSONField(
+        null=True, blank=True, help_text="Causes, evidence, remediation, engine notes."
+    )
     log_text = models.TextField(blank=True, help_text="The excerpt diagnosed, when not a fault.")
     host = models.CharField(max_length=255, blank=True)
     requested_by = models.CharField(max_length=150, blank=True)

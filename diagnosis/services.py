@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from diagnosis.entities import extract
+from diagnosis.incidents import incident_refresh, incidents_place, incidents_refresh_for
 from diagnosis.models import FaultEvent, FaultRecord, FaultType
 
 Status = FaultRecord.Status
@@ -44,6 +46,7 @@ class Occurrence:
     log_id: int | None = None
     count: int = 1
     severity: str | None = None  # None: keep the record's (or the type's default) severity
+    entities: dict | None = None  # what the line is about (diagnosis/entities.py)
 
 
 @dataclass
@@ -88,8 +91,16 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
             _lock_types_of_new_records(merged)
         locked = {record.fingerprint: record for record in _lock_records(fingerprints)}
         updates: list[tuple[FaultRecord, list[str]]] = []
-        touched = [_record_one(fp, merged[fp], locked.get(fp), updates) for fp in fingerprints]
+        created: list[FaultRecord] = []
+        touched = [
+            _record_one(fp, merged[fp], locked.get(fp), updates, created) for fp in fingerprints
+        ]
         _save_many(updates)
+        if created:
+            # A new fault may share its cause with faults already known: one story, one
+            # incident. Only new records are placed (existing ones keep their incident), so the
+            # steady state of ingestion pays nothing for it.
+            incidents_place(faults=created)
         transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
     return touched
 
@@ -168,12 +179,14 @@ def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
 
 
 def _record_one(
-    fingerprint: str, merged: _Merged, record: FaultRecord | None, updates: list
+    fingerprint: str, merged: _Merged, record: FaultRecord | None, updates: list, created: list
 ) -> FaultRecord:
     if record is None:
         try:
             with transaction.atomic():  # savepoint: see below
-                return _create(fingerprint, merged)
+                record = _create(fingerprint, merged)
+            created.append(record)
+            return record
         except IntegrityError:
             # Only possible when a record was deleted and re-created meanwhile (creations are
             # serialised above): the other one is committed, so count into it.
@@ -200,9 +213,24 @@ def _create(fingerprint: str, merged: _Merged) -> FaultRecord:
         latest_sample=latest.sample,
         first_log_id=first.log_id,
         latest_log_id=latest.log_id,
+        entities=_entities_of(merged),
     )
     FaultEvent.objects.create(fault=record, action=Action.OPENED, actor=SYSTEM_ACTOR)
     return record
+
+
+def _entities_of(merged: _Merged) -> dict:
+    """The first occurrence's entities, with the peers every occurrence of the batch named (a
+    fault grouped by its normalised message may reach one peer on two ports)."""
+    entities = dict(merged.first.entities or {})
+    peers = list(entities.get("peers", ()))
+    for occurrence in (merged.latest,):
+        for peer in (occurrence.entities or {}).get("peers", ()):
+            if peer not in peers:
+                peers.append(peer)
+    if peers:
+        entities["peers"] = peers
+    return entities
 
 
 def _apply(record: FaultRecord, merged: _Merged) -> list[str]:
@@ -336,6 +364,8 @@ def fault_transition(
             fields |= {"ignored_at", "ignored_by"}
         record.save(update_fields=sorted(fields))
         FaultEvent.objects.create(fault=record, action=action, actor=actor, note=note)
+        if record.incident_id is not None:
+            incident_refresh(incident=record.incident)
     return record
 
 
@@ -403,6 +433,7 @@ def faults_auto_resolve(*, quiet_for: timedelta, now: datetime | None = None) ->
                     FaultEvent.objects.create(
                         fault_id=pk, action=Action.RESOLVED, actor=SYSTEM_ACTOR, note=note
                     )
+                    incidents_refresh_for(fault_ids=[pk])
                     resolved += 1
 
 
@@ -438,6 +469,7 @@ def fault_metric_raise(
         seen_at=seen_at,
         sample=sample,
         severity=severity,
+        entities=extract(f"{title}\n{sample}").as_dict(),
     )
     return fault_occurrences_record(occurrences=[occurrence])[0]
 

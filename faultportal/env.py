@@ -104,6 +104,17 @@ def env_networks(name: str, default: list[str]):
     return networks
 
 
+def env_port_roles(name: str) -> dict[int, str]:
+    """ "9001=NameNode RPC,8050=RM client" -> {9001: "NameNode RPC", 8050: "RM client"}."""
+    roles: dict[int, str] = {}
+    for item in env_list(name, []):
+        port, sep, role = item.partition("=")
+        if not sep or not port.strip().isdigit() or not 0 < int(port) < 65536 or not role.strip():
+            raise _invalid(name, item, "expected port=role pairs, e.g. 9001=NameNode RPC")
+        roles[int(port)] = role.strip()
+    return roles
+
+
 def env_timezone(name: str, default: str) -> str:
     value = _raw(name) or default
     try:

@@ -20,6 +20,7 @@ from faultportal.env import (
     env_list,
     env_networks,
     env_path,
+    env_port_roles,
     env_rate,
     env_str,
     env_timezone,
@@ -253,6 +254,11 @@ FAULT_TYPES_REFRESH_SECONDS = env_float("FAULT_TYPES_REFRESH_SECONDS", 5.0, min_
 # the fault records themselves, with their sample lines and latest diagnosis, are kept.
 FAULT_HISTORY_RETENTION_DAYS = env_int("FAULT_HISTORY_RETENTION_DAYS", 180, min_value=1)
 DIAGNOSIS_RETENTION_DAYS = env_int("DIAGNOSIS_RETENTION_DAYS", 180, min_value=1)
+# Ports this cluster runs daemons on besides Hadoop's defaults, as port=role pairs
+# ("9001=NameNode RPC,8050=RM client"): a fault naming such a port names its peer's role.
+HADOOP_PORT_ROLES = env_port_roles("HADOOP_PORT_ROLES")
+# Faults this close in time (log time) that share a cause join one incident.
+INCIDENT_WINDOW_MINUTES = env_int("INCIDENT_WINDOW_MINUTES", 15, min_value=1)
 
 # --- Cluster status -----------------------------------------------------------------------------
 NAMENODE_URLS = env_url_list("NAMENODE_URLS", schemes=("http", "https"))

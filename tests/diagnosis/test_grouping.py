@@ -98,8 +98,17 @@ def test_a_batch_costs_a_few_queries_per_fault_not_per_line(
     lines = [fd_exhaustion(START + timedelta(seconds=i), hosts[i % 3]) for i in range(300)]
     occurrences = [occ for _, occ in detect_faults(lines)]
     # New faults: existence check, type lock, locking read, then per record a savepoint, the
-    # INSERT, its "opened" event and the savepoint's release.
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(3 + 3 * 4):
+    # INSERT, its "opened" event and the savepoint's release. Then each new fault is placed in
+    # an incident (diagnosis/incidents.py): one read of the types' precursor links for the
+    # batch; per fault the window's incidents (one read; a second, and their members' types,
+    # when there are some), the new incident's INSERT, the fault's link to it, and the
+    # incident's refresh (a read of its faults and one UPDATE). Here three hosts: three
+    # incidents, the second and third fault find the earlier ones in the window.
+    placing = 1 + 3 * 5 + 2 * 2
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        django_assert_num_queries(3 + 3 * 4 + placing),
+    ):
         fault_occurrences_record(occurrences=occurrences[:3])
     # Known faults: one locking read and one UPDATE for all the records, whatever the number
     # of lines or faults.
