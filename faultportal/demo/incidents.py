@@ -512,6 +512,20 @@ def nn01_freeze_and_failover(story: Story) -> None:
             "Consequence of nn01's freeze; nn01 restarted as standby, JournalNodes healthy.",
         ),
     )
+    exited = story.fault(
+        "nn01-exit",
+        "daemon_exit",
+        "nn01",
+        "NameNode on nn01 exited: flush failed for required journal",
+        Step(t + 0.7, "resolved", "carol", "nn01 restarted as standby after the freeze."),
+    )
+    retrying = story.fault(
+        "dn01-retrying",
+        "peer_connect_retrying",
+        "dn01",
+        "dn01 retrying connections to nn01.hdp.example:8020",
+        Step(t + 1.2, "resolved", "carol", "Same job as the refused connections: fixed."),
+    )
     refused = story.fault(
         "dn01-refused",
         "rpc_connection_refused",
@@ -608,6 +622,7 @@ def nn01_freeze_and_failover(story: Story) -> None:
         "INFO",
         "org.apache.hadoop.util.ExitUtil",
         f"Exiting with status 1: Error: flush failed for required journal ({journal_set})",
+        fault=exited,
     )
     story.log(
         t + 0.0107,
@@ -688,6 +703,7 @@ def nn01_freeze_and_failover(story: Story) -> None:
             "time(s); retry policy is RetryUpToMaximumCountWithFixedSleep(maxRetries=10, "
             "sleepTime=1000 MILLISECONDS)",
             app=app,
+            fault=retrying,
         )
         story.container_log(
             hours,
