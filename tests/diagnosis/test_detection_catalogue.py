@@ -636,7 +636,7 @@ LOOK_ALIKES = {
 }
 
 
-# The failures on-call meets most (migration 0007; wordings from docs/hadoop-messages.md).
+# The failures on-call meets most (migration 0008; wordings from docs/hadoop-messages.md).
 SIGNATURES.update(
     {
         "peer_no_route": [

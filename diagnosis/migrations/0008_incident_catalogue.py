@@ -308,6 +308,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("diagnosis", "0006_incidents_and_entities")]
+    dependencies = [("diagnosis", "0007_incidents_and_entities")]
 
     operations = [migrations.RunPython(forwards, backwards)]

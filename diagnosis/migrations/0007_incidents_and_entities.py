@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diagnosis", "0005_precursors_for_diagnosis"),
+        ("diagnosis", "0006_patterns_on_re2"),
     ]
 
     operations = [
