@@ -262,7 +262,7 @@ def run_case(case: dict, *, shared: Path, python: str, args, stamp: str) -> dict
 
 def report_line(result: dict) -> str:
     return (
-        f"{result['target']:6} {result['mode']:5} {result['lines_per_s']:>9,.0f} lines/s "
+        f"{result['target']:14} {result['mode']:5} {result['lines_per_s']:>9,.0f} lines/s "
         f"{result['requests_per_s']:>8,.0f} req/s  p50 {result['p50_ms']:>7.1f} ms  "
         f"p99 {result['p99_ms']:>7.1f} ms  non-2xx {result['non_2xx'] or 0}  "
         f"stored {result['stored_lines']:,}/{result['accepted_lines']:,} lines "
@@ -291,6 +291,13 @@ def summarise(results: list[dict]) -> dict:
             ratios = [a["lines_per_s"] / max(b["lines_per_s"], 1) for a, b in pairs]
             entry["ratio_per_round"] = [round(r, 2) for r in ratios]
             entry["ratio_median"] = round(median(ratios), 2)
+        noindex = [r for r in results if r["target"] == "portal-noindex" and r["mode"] == mode]
+        if noindex:
+            entry["noindex_lines_per_s"] = median([r["lines_per_s"] for r in noindex])
+            pairs = zip(portal, noindex, strict=True)
+            costs = [1 - a["lines_per_s"] / max(b["lines_per_s"], 1) for a, b in pairs]
+            entry["index_cost_per_round"] = [round(c, 3) for c in costs]
+            entry["index_cost_median"] = round(median(costs), 3)
         summary[mode] = entry
     return summary
 
@@ -329,6 +336,14 @@ def main() -> None:
         help="off: disable every fault type in the scratch database, to measure what fault "
         "detection costs (issue 5 allows at most 20 %%)",
     )
+    parser.add_argument(
+        "--search-index",
+        choices=["on", "off", "both"],
+        default="on",
+        help="the full-text index of system_logs (docs/search.md): off drops it in the scratch "
+        "database; both runs a second portal without it, alternating with the first, to "
+        "measure what the index costs (issue 16 allows at most 20 %% of batch throughput)",
+    )
     args = parser.parse_args()  # fmt: skip
 
     shared = shared_bench_dir()
@@ -342,36 +357,37 @@ def main() -> None:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     suffix = uuid.uuid4().hex[:8]
     portal_db, peer_db = f"fp_bench_{suffix}", f"fp_bench_peer_{suffix}"
+    noindex_db = f"fp_bench_noindex_{suffix}"
     portal_url = f"mysql://{urlsplit(mariadb_url()).netloc}/{portal_db}"
-    sql(f"CREATE DATABASE `{portal_db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    noindex_url = f"mysql://{urlsplit(mariadb_url()).netloc}/{noindex_db}"
     processes = []
+    portals = {}  # target -> (database, process, base URL, token)
+    wanted = {"on": ["portal"], "off": ["portal"], "both": ["portal", "portal-noindex"]}
     try:
-        print(f"== migrating {portal_db}", flush=True)
-        manage("migrate", "--no-input", "-v0", env={"DATABASE_URL": portal_url})
-        if args.detection == "off":
-            sql("UPDATE fault_types SET enabled = 0", portal_db)
-        token_out = manage(
-            "create_api_token", f"bench-{suffix}", "--scopes", "ingest",
-            env={"DATABASE_URL": portal_url},
-        )  # fmt: skip
-        token = token_out.strip().splitlines()[-1]
-        portal_port = free_port()
-        portal = start_portal(portal_url, portal_port, args, RESULTS / f"{stamp}_portal.log")
-        processes.append(portal)
-        portal_base = f"http://127.0.0.1:{portal_port}{INGEST_PATH}"
+        for target in wanted[args.search_index]:
+            database, url = (portal_db, portal_url) if target == "portal" else (
+                noindex_db, noindex_url)  # fmt: skip
+            sql(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            print(f"== migrating {database}", flush=True)
+            manage("migrate", "--no-input", "-v0", env={"DATABASE_URL": url})
+            if target == "portal-noindex" or args.search_index == "off":
+                manage("log_search_index", "off", env={"DATABASE_URL": url})
+            if args.detection == "off":
+                sql("UPDATE fault_types SET enabled = 0", database)
+            token_out = manage(
+                "create_api_token", f"bench-{suffix}", "--scopes", "ingest",
+                env={"DATABASE_URL": url},
+            )  # fmt: skip
+            port = free_port()
+            process = start_portal(url, port, args, RESULTS / f"{stamp}_{target}.log")
+            processes.append(process)
+            base = f"http://127.0.0.1:{port}{INGEST_PATH}"
+            portals[target] = (database, process, base, token_out.strip().splitlines()[-1])
         # event: what a stock Flume sink can send (token in the URL); batch: a script's JSON
         # events with the token in the Authorization header
         loadgen_args = {
             "event": ["--mode", "event"],
             "batch": ["--mode", "batch", "--batch", str(args.batch), "--format", "json"],
-        }
-        portal_auth = {
-            "event": ["--token", token, "--token-param", "token", "--no-token-header"],
-            "batch": ["--token", token],
-        }
-        portal_urls = {
-            "event": portal_base + "?host=bench-dn01&logtype=hadoop",
-            "batch": portal_base,
         }
         peer = None
         if not args.skip_peer:
@@ -383,11 +399,17 @@ def main() -> None:
         cases = []
         for mode in modes:
             for _ in range(args.rounds):
-                cases.append({
-                    "target": "portal", "mode": mode, "pid": portal.pid, "url": portal_urls[mode],
-                    "count": lambda: portal_counts(portal_db),
-                    "loadgen": loadgen_args[mode] + portal_auth[mode],
-                })  # fmt: skip
+                for target, (database, process, base, key) in portals.items():
+                    auth = {
+                        "event": ["--token", key, "--token-param", "token", "--no-token-header"],
+                        "batch": ["--token", key],
+                    }
+                    url = base + ("?host=bench-dn01&logtype=hadoop" if mode == "event" else "")
+                    cases.append({
+                        "target": target, "mode": mode, "pid": process.pid, "url": url,
+                        "count": lambda database=database: portal_counts(database),
+                        "loadgen": loadgen_args[mode] + auth[mode],
+                    })  # fmt: skip
                 if peer is not None:
                     cases.append({
                         "target": "peer", "mode": mode, "pid": peer.pid, "url": peer_base,
@@ -397,7 +419,8 @@ def main() -> None:
         threads = args.threads or os.environ.get("GUNICORN_THREADS") or "default"
         print(
             f"== portal: gunicorn workers={workers} threads={threads}, "
-            f"redis={args.redis_url or 'none'}, detection {args.detection}; "
+            f"redis={args.redis_url or 'none'}, detection {args.detection}, "
+            f"search index {args.search_index}; "
             f"{args.duration:g} s per run, "
             f"{args.concurrency} senders, {args.rounds} round(s)",
             flush=True,
@@ -422,6 +445,12 @@ def main() -> None:
                     f", peer {entry['peer_lines_per_s']:,.0f} lines/s, portal/peer "
                     f"{entry['ratio_median']}x (per round {entry['ratio_per_round']})"
                 )
+            if "noindex_lines_per_s" in entry:
+                line += (
+                    f"; without the search index {entry['noindex_lines_per_s']:,.0f} lines/s, "
+                    f"index cost {entry['index_cost_median']:.1%} "
+                    f"(per round {entry['index_cost_per_round']})"
+                )
             print(line)
         print("targets: event >= 1.5x the peer; batch >= 20,000 lines/s; rows == accepted")
         print("stored == accepted in every run:", all(r["match"] for r in results))
@@ -433,7 +462,7 @@ def main() -> None:
         for process in processes:
             stop(process)
         if not args.keep_db:
-            for name in (portal_db, peer_db):
+            for name in (portal_db, peer_db, noindex_db):
                 sql(f"DROP DATABASE IF EXISTS `{name}`")
 
 
