@@ -8,6 +8,7 @@ never fails the request; a process that dies loses at most the last few seconds 
 a dead man's switch counting in minutes does not notice.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from logs.models import LogSource
 
@@ -81,8 +82,11 @@ def _upsert(items) -> None:
             "ON CONFLICT (host, logtype) DO UPDATE SET last_received_at = "
             "MAX(last_received_at, excluded.last_received_at)"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} {tail}", params)
+    sql = f"INSERT INTO {table} ({columns}) VALUES {values} {tail}"
+    # Inside a caller's transaction, a savepoint keeps a failed upsert from breaking it.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with guard, connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def log_sources_forget() -> None:
