@@ -21,6 +21,7 @@ PORTAL_TABLES = CONTRACT_TABLES | {
     "api_tokens",
     "prune_runs",
     "log_sources",
+    "incidents",
 }
 # SQLite only: the log search's FTS5 table and the shadow tables FTS5 keeps its index in.
 SQLITE_SEARCH_TABLES = {
