@@ -1,9 +1,13 @@
 """Admin pages at production scale: seed MySQL/MariaDB fast, then time every list page.
 
-Run through the management command (a benchmark tool, not an operations command):
+A benchmark tool, not an operations command:
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/fp_bench \\
-        python manage.py bench_admin_scale --rows 5000000 --faults 10000
+        .venv/bin/python bench/admin_scale.py --rows 5000000 --faults 10000
+
+It empties and refills the portal's tables, so it refuses any database whose name does not
+contain "bench". Seeding is skipped when the database already holds the requested volume
+(--reseed forces it).
 
 Seeding. system_logs is filled by the server itself: INSERT … SELECT over a table of sequence
 numbers, each row's host, level, log type, component and message derived from its number by
@@ -22,8 +26,12 @@ and the maximum, the number of queries and the median time spent in SQL.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import os
+import platform
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -248,7 +256,7 @@ def seed_faults(*, faults: int, log_rows: int) -> Timed:
 
 
 def seed_exec_logs(*, runs: int, fault_ids: list[int]) -> Timed:
-    from logs.models import ExecLog
+    from runs.models import ExecLog
 
     started = time.perf_counter()
     now = timezone.now()
@@ -398,7 +406,7 @@ def admin_pages(*, log_rows: int) -> list[tuple[str, str]]:
             reverse("admin:diagnosis_faultrecord_changelist") + "?status__exact=open",
         ),
         ("fault record (detail)", reverse("admin:diagnosis_faultrecord_change", args=[some_fault])),
-        ("exec logs", reverse("admin:logs_execlog_changelist")),
+        ("exec logs", reverse("admin:runs_execlog_changelist")),
         ("cluster status", reverse("admin:cluster_clusterstatus_changelist")),
         (
             "cluster status: DataNode rows",
@@ -410,7 +418,7 @@ def admin_pages(*, log_rows: int) -> list[tuple[str, str]]:
         ),
         ("fault events", reverse("admin:diagnosis_faultevent_changelist")),
         ("diagnoses", reverse("admin:diagnosis_diagnosis_changelist")),
-        ("script health", reverse("admin:logs_execlog_scripts")),
+        ("script health", reverse("admin:runs_execlog_scripts")),
         ("fault types", reverse("admin:diagnosis_faulttype_changelist")),
         ("API tokens", reverse("admin:faultportal_apitoken_changelist")),
     ]
@@ -492,3 +500,152 @@ def format_table(results: list[PageResult]) -> str:
             f"{r.queries:7d}{flag}{('  ' + r.note) if r.note else ''}"
         )
     return "\n".join(lines)
+
+
+# --- The run: checks, seeding, measuring ---------------------------------------------------------
+
+SEEDED_TABLES = [
+    "system_logs",
+    "fault_events",
+    "diagnoses",
+    "exec_logs",
+    "fault_records",
+    "cluster_status",
+    "ingest_requests",
+    "api_tokens",
+]
+
+
+class NotABenchDatabase(Exception):
+    """The database is not MySQL/MariaDB, or its name does not say it is for benchmarks."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark tool: seed a *bench* MySQL/MariaDB database, time every admin page."
+    )
+    parser.add_argument("--rows", type=int, default=5_000_000, help="system_logs rows")
+    parser.add_argument("--faults", type=int, default=10_000, help="fault_records rows")
+    parser.add_argument("--exec-runs", type=int, default=20_000, help="exec_logs rows")
+    parser.add_argument(
+        "--snapshots",
+        type=int,
+        default=2016,
+        help="cluster snapshots, 51 rows each (default: a week at one per 5 minutes)",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="timed requests per page")
+    parser.add_argument("--reseed", action="store_true", help="empty and seed again")
+    parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--measure-only", action="store_true")
+    return parser.parse_args(argv)
+
+
+def bench_run(options: argparse.Namespace, write=print) -> None:
+    from django.core.management import call_command
+
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "mysql":
+        raise NotABenchDatabase("Run it on MySQL/MariaDB: set DATABASE_URL=mysql://…/fp_bench.")
+    if "bench" not in name:
+        raise NotABenchDatabase(
+            f"Database {name!r} does not look like a benchmark database (its name must "
+            "contain 'bench'): this benchmark empties the portal's tables."
+        )
+    call_command("migrate", verbosity=0, interactive=False)
+    admin_user = _bench_admin()
+    _describe_server(name, write)
+    if not options.measure_only:
+        _seed(options, admin_user, write)
+    if not options.seed_only:
+        _measure(options, admin_user, write)
+
+
+def _bench_admin():
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    return user
+
+
+def _describe_server(name: str, write) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION(), @@innodb_buffer_pool_size")
+        version, pool = cursor.fetchone()
+    write(
+        f"database {name} on {version}; innodb_buffer_pool_size {int(pool) // 2**20} MiB; "
+        f"{platform.node()} ({platform.machine()})"
+    )
+
+
+def _seeded_volume() -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        # Exact counts, once, at seeding time only (the pages never count like this).
+        cursor.execute("SELECT COUNT(*) FROM system_logs")
+        rows = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM fault_records")
+        faults = cursor.fetchone()[0]
+    return rows, faults
+
+
+def _seed(options: argparse.Namespace, admin_user, write) -> None:
+    from diagnosis.models import FaultRecord
+
+    rows, faults = options.rows, options.faults
+    if not options.reseed and _seeded_volume() == (rows, faults):
+        write(f"already seeded: {rows:,} lines, {faults:,} faults")
+        return
+    write(f"seeding {rows:,} system_logs rows and {faults:,} fault records …")
+    with connection.cursor() as cursor:
+        cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+        for table in SEEDED_TABLES:
+            cursor.execute(f"TRUNCATE TABLE {table}")
+        cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+    timings = [seed_system_logs(rows=rows, progress=write)]
+    timings.append(seed_faults(faults=faults, log_rows=rows))
+    fault_ids = list(FaultRecord.objects.values_list("pk", flat=True)[:1000])
+    timings.append(seed_exec_logs(runs=options.exec_runs, fault_ids=fault_ids))
+    timings.append(seed_cluster_status(snapshots=options.snapshots))
+    timings.append(seed_tokens(count=20, creator=admin_user))
+    analyze_tables()
+    for timed in timings:
+        write(f"  {timed}")
+
+
+def _measure(options: argparse.Namespace, admin_user, write) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    rows, faults = _seeded_volume()
+    pages = [(label, url, None) for label, url in admin_pages(log_rows=rows)]
+    pages += dashboard_pages()
+    write(
+        f"\nserver time per page, {options.runs} runs after a warm-up "
+        f"({rows:,} system_logs rows, {faults:,} fault records; target < {TARGET_MS} ms):\n"
+    )
+    results = [
+        measure(client, label, url, runs=options.runs, before=before)
+        for label, url, before in pages
+    ]
+    write(format_table(results))
+    if not dashboard_url():
+        write("\ndashboard: not measured (no URL named 'dashboard' yet)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    try:
+        bench_run(options)
+    except NotABenchDatabase as exc:
+        print(f"admin_scale: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "faultportal.settings")
+    import django
+
+    django.setup()
+    sys.exit(main())

@@ -9,11 +9,16 @@ class DiagnosisConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from diagnosis.catalogue import catalogue_changed
+        from diagnosis.detection import detect_faults, detected_record
         from diagnosis.metrics import open_faults
         from diagnosis.models import FaultType
         from diagnosis.retention import POLICIES
         from faultportal.metrics import metrics_collector_register
         from faultportal.retention import retention_register
+        from logs.hooks import LineDetection, line_detection_register
+
+        # Stored lines reach detection through logs' registry: logs cannot import diagnosis.
+        line_detection_register(LineDetection(detect=detect_faults, record=detected_record))
 
         metrics_collector_register("faults", open_faults)
 

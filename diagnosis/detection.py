@@ -22,6 +22,7 @@ How a line is judged:
   the bar; ERROR as shipped).
 """
 
+import dataclasses
 from collections.abc import Sequence
 
 from diagnosis.catalogue import (
@@ -34,7 +35,7 @@ from diagnosis.catalogue import (
 from diagnosis.entities import endpoints, extract
 from diagnosis.models import FaultType
 from diagnosis.normalize import MAX_INPUT_CHARS, exception_class, message_normalize
-from diagnosis.services import Occurrence, fingerprint_for
+from diagnosis.services import Occurrence, fault_occurrences_record, fingerprint_for
 
 Grouping = FaultType.Grouping
 
@@ -51,6 +52,19 @@ def detect_faults(lines: Sequence) -> list[tuple[int, Occurrence]]:
         if occurrence is not None:
             detected.append((index, occurrence))
     return detected
+
+
+def detected_record(detected: list[tuple[int, Occurrence]], ids: dict[int, int]) -> None:
+    """Fold the occurrences found in stored lines into faults, each linked to its line's id.
+
+    Registered with logs (logs/hooks.py) in DiagnosisConfig.ready, with detect_faults: logs
+    calls it inside the transaction that writes the lines.
+    """
+    fault_occurrences_record(
+        occurrences=[
+            dataclasses.replace(occurrence, log_id=ids.get(index)) for index, occurrence in detected
+        ]
+    )
 
 
 def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:

@@ -53,9 +53,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "faultportal",
     "logs",
-    "cluster",
-    "diagnosis",
     "flume",
+    "diagnosis",
+    "runs",
+    "cluster",
+    "rca",
+    "dashboard",
+    "demo",
     "watchdogs",
 ]
 
@@ -184,8 +188,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status" field: name each choice set after its model so the
     # components do not get hash-suffixed names (and --fail-on-warn stays clean).
     "ENUM_NAME_OVERRIDES": {
-        "ExecRunStatusEnum": "logs.models.ExecLog.Status",
-        "ExecRunFinishStatusEnum": "logs.exec_runs.FINISHED_STATUS_CHOICES",
+        "ExecRunStatusEnum": "runs.models.ExecLog.Status",
+        "ExecRunFinishStatusEnum": "runs.services.FINISHED_STATUS_CHOICES",
         "FaultStatusEnum": "diagnosis.models.FaultRecord.Status",
         "SeverityEnum": "diagnosis.models.Severity",
     },

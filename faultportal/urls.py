@@ -1,4 +1,7 @@
-"""Root URL configuration. Each app owns its routes; this file only mounts them."""
+"""Root URL configuration. Each app owns its routes; this file only mounts them.
+
+Apps' URL modules are named by string (include("x.urls")), never imported: the project package
+imports no app (docs/architecture.md)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -16,10 +19,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("logs.api.urls")),
-    path("api/", include("logs.api.exec_urls")),
+    path("api/", include("runs.api.urls")),
     path("api/", include("cluster.api.urls")),
     path("api/", include("diagnosis.api.urls")),
-    path("", include("cluster.urls")),
+    path("api/", include("rca.api.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 handler400 = errors.bad_request

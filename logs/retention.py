@@ -2,10 +2,8 @@
 
 from datetime import timedelta
 
-from django.db.models import Q
-
 from faultportal.retention import IdWalk, IndexWalk
-from logs.models import ExecLog, IngestRequest, SystemLog
+from logs.models import IngestRequest, SystemLog
 
 POLICIES = [
     # By receipt, not by the line's own timestamp: a back-filled week of old logs must not be
@@ -24,13 +22,5 @@ POLICIES = [
         description="Idempotency-Key records, once no retry can come",
         model=IngestRequest,
         time_field="created_at",
-    ),
-    IdWalk(
-        table="exec_logs",
-        setting="EXEC_LOG_RETENTION_DAYS",
-        description="finished script runs, by when they were reported",
-        model=ExecLog,
-        time_field="created_at",
-        eligible=lambda cutoff: ~Q(status=ExecLog.Status.RUNNING),
     ),
 ]

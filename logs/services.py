@@ -5,7 +5,6 @@ executemany rewrites `INSERT … VALUES (%s, …)` into multi-row statements), n
 line and never through model instances: bench/ingest_bench.py measures what this is worth.
 """
 
-import dataclasses
 import hashlib
 import time
 from collections.abc import Sequence
@@ -15,9 +14,8 @@ from datetime import UTC, datetime
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from diagnosis.detection import detect_faults
-from diagnosis.services import fault_occurrences_record
 from logs.group_commit import GroupCommit
+from logs.hooks import line_detection
 from logs.metrics import DETECTION_SECONDS, GROUP_COMMIT_ROWS
 from logs.models import IngestRequest, SystemLog
 from logs.parsing import ParsedLine, attach_continuations
@@ -299,8 +297,10 @@ def system_logs_ingest(
     for row in rows:
         if row.received_at is None:  # callers other than the endpoint may leave it to us
             row.received_at = now = now or timezone.now()
+    # Detection lives above logs and is registered in logs/hooks.py (by diagnosis).
+    detection = line_detection()
     started = time.perf_counter()
-    detected = detect_faults(rows)
+    detected = detection.detect(rows) if detection is not None else []
     DETECTION_SECONDS.observe(time.perf_counter() - started)
     wanted = sorted({index for index, _ in detected})
 
@@ -319,12 +319,7 @@ def system_logs_ingest(
                     _claim_key(token_id, idempotency_key, body_sha256, accepted=len(lines))
                 ids = _insert_rows(rows, wanted)
                 if detected:
-                    fault_occurrences_record(
-                        occurrences=[
-                            dataclasses.replace(occurrence, log_id=ids.get(index))
-                            for index, occurrence in detected
-                        ]
-                    )
+                    detection.record(detected, ids)
             log_sources_note(rows)
             return IngestResult(accepted=len(lines), rows=len(rows))
         except _KeyTaken:

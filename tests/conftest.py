@@ -9,11 +9,13 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from cluster.cache import status_cache_invalidate
 from diagnosis.catalogue import catalogue_invalidate
 from diagnosis.services import known_fingerprints_forget
 from faultportal.api.authentication import clear_token_cache
 from faultportal.services import api_token_create
 from logs.sources import log_sources_forget
+from logs.volume import log_volume_forget
 from tests.support import services
 
 
@@ -50,6 +52,16 @@ def _fresh_fault_catalogue():
     catalogue_invalidate()
     known_fingerprints_forget()
     log_sources_forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_status_cache():
+    """The test database is rolled back after each test, the cache is not: start a generation
+    of the cluster status cache, and forget the log volume counted for another test's lines
+    (the cluster API and every dashboard page read them)."""
+    status_cache_invalidate()
+    log_volume_forget()
+    yield
 
 
 @pytest.fixture

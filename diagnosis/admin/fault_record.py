@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from diagnosis import services
-from diagnosis.admin.actions import diagnose_faults, latest_diagnosis
+from diagnosis.admin.display import latest_diagnosis
 from diagnosis.models import FaultEvent, FaultRecord, FaultType
-from logs.admin.exec_log import ExecRunInline
 from logs.models import SystemLog
 
 Action = FaultEvent.Action
@@ -114,9 +113,10 @@ class FaultRecordAdmin(admin.ModelAdmin):
     sortable_by = ["id", "occurrences", "first_seen", "last_seen"]
     list_per_page = 100
     raw_id_fields = ["first_log", "latest_log"]
-    # The script runs linked to the fault (logs app), then its history.
-    inlines = [ExecRunInline, FaultEventInline]
-    actions = ["acknowledge", "resolve", "ignore", "reopen", diagnose_faults]
+    # Apps above add theirs with fault_admin_extend (runs: the fault's script runs, shown
+    # before its history; rca: "Diagnose selected faults").
+    inlines = [FaultEventInline]
+    actions = ["acknowledge", "resolve", "ignore", "reopen"]
     # The stored diagnosis is shown formatted ("Latest diagnosis"), not as raw JSON.
     exclude = ["diagnosis"]
     readonly_fields = [
@@ -310,3 +310,19 @@ def fault_lines_url(fault: FaultRecord, *, request=None) -> str:
         if "log_time" in columns:
             params["o"] = f"-{columns.index('log_time')}"
     return f"{reverse('admin:logs_systemlog_changelist')}?{urlencode(params)}"
+
+
+def fault_admin_extend(*, inlines=(), actions=()) -> None:
+    """Add an app's inlines (before the fault's history) and actions to the fault's admin page.
+
+    Called from the admin module of an app above diagnosis, which diagnosis cannot import
+    (docs/architecture.md). Adding the same one twice changes nothing.
+    """
+    for inline in inlines:
+        if inline not in FaultRecordAdmin.inlines:
+            FaultRecordAdmin.inlines.insert(
+                FaultRecordAdmin.inlines.index(FaultEventInline), inline
+            )
+    for action in actions:
+        if action not in FaultRecordAdmin.actions:
+            FaultRecordAdmin.actions.append(action)

@@ -3,7 +3,6 @@ POST to them, and a redirect would turn the POST into a GET."""
 
 from django.urls import re_path
 
-from diagnosis.api.diagnose_views import DiagnoseView
 from diagnosis.api.views import FaultDetailView, FaultListView, FaultTransitionView
 
 urlpatterns = [
@@ -14,6 +13,4 @@ urlpatterns = [
         FaultTransitionView.as_view(),
         name="fault-transition",
     ),
-    # Scripts POST here: with or without the trailing slash, never redirected.
-    re_path(r"^llm/diagnose/?$", DiagnoseView.as_view(), name="llm-diagnose"),
 ]

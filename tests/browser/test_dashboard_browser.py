@@ -13,8 +13,8 @@ from diagnosis.models import FaultRecord
 from logs.volume import log_volume_forget
 from tests.browser.conftest import ADMIN_USERNAME, expect, save_screenshot
 from tests.browser.test_admin_browser import assert_inert
-from tests.cluster.pages_data import HOSTILE, IMG, SCRIPT, add_fault, add_line, populate
 from tests.cluster.snapshots import GB, store_snapshot
+from tests.dashboard.pages_data import HOSTILE, IMG, SCRIPT, add_fault, add_line, populate
 
 pytestmark = [
     pytest.mark.browser,

@@ -5,7 +5,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from tests.cluster.pages_data import add_fault
+from tests.dashboard.pages_data import add_fault
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from cluster.models import ClusterStatus
 from diagnosis import services
-from diagnosis.engine.run import fault_diagnose
 from diagnosis.models import FaultEvent, FaultRecord, FaultType
-from tests.cluster.pages_data import HOSTILE, add_fault, add_run, populate
+from rca.run import fault_diagnose
+from tests.dashboard.pages_data import HOSTILE, add_fault, add_run, populate
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ PAGES = [
     (reverse("admin:diagnosis_faulttype_changelist"), 5),
     # 3 the sweep that times out overdue running runs, 4 the script names for the filter
     # (run in the last 30 days, at most 51), 5 the capped count, 6 the page (fault ids only).
-    (reverse("admin:logs_execlog_changelist"), 6),
+    (reverse("admin:runs_execlog_changelist"), 6),
     # 3 the capped count (COUNT over LIMIT 10001), 4 the page (list columns only).
     (STATUS, 4),
     (STATUS + "?scope__exact=node&role__exact=datanode&reachable__exact=1", 4),
@@ -96,7 +96,7 @@ def test_script_health_runs_a_fixed_number_of_queries(admin_client, django_asser
     # 1 session, 2 user, 3 the time-out sweep, 4 counts per script, 5 each script's latest
     # run, 6 the durations for the percentiles: three queries whatever the number of scripts.
     with django_assert_num_queries(6):
-        response = admin_client.get(reverse("admin:logs_execlog_scripts"))
+        response = admin_client.get(reverse("admin:runs_execlog_scripts"))
     assert b"check_datanode_disks.sh" in response.content
 
 

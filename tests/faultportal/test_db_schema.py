@@ -115,7 +115,8 @@ def test_models_and_migrations_agree():
 def test_the_models_use_the_contract_table_names():
     from cluster.models import ClusterStatus
     from diagnosis.models import FaultRecord, FaultType
-    from logs.models import ExecLog, SystemLog
+    from logs.models import SystemLog
+    from runs.models import ExecLog
 
     assert [
         m._meta.db_table for m in (SystemLog, ExecLog, ClusterStatus, FaultRecord, FaultType)

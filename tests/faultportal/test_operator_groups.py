@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 PORTAL_LISTS = [
     "admin:logs_systemlog_changelist",
-    "admin:logs_execlog_changelist",
+    "admin:runs_execlog_changelist",
     "admin:cluster_clusterstatus_changelist",
     "admin:diagnosis_faultrecord_changelist",
     "admin:diagnosis_faulttype_changelist",
@@ -59,7 +59,7 @@ def test_both_groups_exist_with_their_permissions():
     viewer = perms("viewer")
     assert viewer == {
         ("logs", "view_systemlog"),
-        ("logs", "view_execlog"),
+        ("runs", "view_execlog"),
         ("cluster", "view_clusterstatus"),
         ("diagnosis", "view_faultrecord"),
         ("diagnosis", "view_faulttype"),

@@ -14,7 +14,8 @@ from cluster.models import ClusterStatus
 from diagnosis.models import Diagnosis, FaultEvent, FaultRecord
 from faultportal.models import ApiToken, PruneRun
 from faultportal.retention import IdWalk, retention_policies
-from logs.models import ExecLog, IngestRequest, SystemLog
+from logs.models import IngestRequest, SystemLog
+from runs.models import ExecLog
 from tests.cluster.pages_data import add_fault, add_line
 from tests.cluster.snapshots import store_snapshot
 

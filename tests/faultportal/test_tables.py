@@ -13,7 +13,8 @@ from django.utils import timezone
 from cluster.models import ClusterStatus
 from diagnosis.models import FaultRecord, FaultType
 from faultportal.models import ApiToken
-from logs.models import ExecLog, IngestRequest, SystemLog
+from logs.models import IngestRequest, SystemLog
+from runs.models import ExecLog
 
 pytestmark = pytest.mark.django_db
 

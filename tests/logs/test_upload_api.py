@@ -299,19 +299,14 @@ def test_a_database_outage_is_503_with_a_body_and_retry_after(
     assert SystemLog.objects.count() == 0
 
 
-def test_a_failure_after_the_rows_went_in_stores_nothing(client, token, monkeypatch):
+def test_a_failure_after_the_rows_went_in_stores_nothing(client, token, use_detection):
     """All rows of a request and their faults commit together, or none do."""
-    from logs import services
-
     fault_type = FaultType.objects.first()
-    monkeypatch.setattr(
-        services, "detect_faults", lambda rows: [(1, _occurrence(fault_type, rows[1]))]
-    )
 
-    def broken(**kwargs):
+    def broken(detected, ids):
         raise OperationalError(1205, "Lock wait timeout exceeded")
 
-    monkeypatch.setattr(services, "fault_occurrences_record", broken)
+    use_detection(detect=lambda rows: [(1, _occurrence(fault_type, rows[1]))], record=broken)
     assert_error(post(client, f"{LINE}\n{LINE}\n{LINE}", token=token), 503)
     assert SystemLog.objects.count() == 0
 
@@ -375,6 +370,24 @@ def test_the_idempotency_lookup_failing_is_503(client, token, monkeypatch):
 # --- fault detection hook -------------------------------------------------------------------
 
 
+@pytest.fixture
+def use_detection(monkeypatch):
+    """Replace parts of the detection diagnosis registered with logs (logs/hooks.py), for one
+    test; the registered one comes back after it."""
+    from logs import hooks
+
+    registered = hooks.line_detection()
+    assert registered is not None, "diagnosis registers its detection in AppConfig.ready"
+
+    def use(*, detect=None, record=None):
+        replacement = hooks.LineDetection(
+            detect=detect or registered.detect, record=record or registered.record
+        )
+        monkeypatch.setattr(hooks, "_detection", replacement)
+
+    return use
+
+
 def _occurrence(fault_type, row):
     return Occurrence(
         fault_type=fault_type,
@@ -389,7 +402,9 @@ def _occurrence(fault_type, row):
 
 
 @pytest.mark.parametrize("consecutive", [True, False], ids=["ids-consecutive", "ids-checked"])
-def test_detected_rows_are_linked_by_their_own_ids(client, token, monkeypatch, consecutive):
+def test_detected_rows_are_linked_by_their_own_ids(
+    client, token, monkeypatch, use_detection, consecutive
+):
     """The fault records point at exactly the rows detection named, whatever the batch shape,
     whether the database documents a statement's ids as consecutive or they must be checked."""
     from logs import services
@@ -405,7 +420,7 @@ def test_detected_rows_are_linked_by_their_own_ids(client, token, monkeypatch, c
             (i, _occurrence(fault_type, row)) for i, row in enumerate(rows) if "FAULT" in row.raw
         ]
 
-    monkeypatch.setattr(services, "detect_faults", detect)
+    use_detection(detect=detect)
     lines = [f"2026-11-28 10:00:{i:02d},000 INFO a.B: line {i}" for i in range(40)]
     for i in (0, 7, 8, 23, 39):
         lines[i] = f"2026-11-28 10:00:{i:02d},000 ERROR a.B: FAULT {i}"
@@ -423,13 +438,9 @@ def test_detected_rows_are_linked_by_their_own_ids(client, token, monkeypatch, c
     assert FaultRecord.objects.get(message="FAULT 23").first_log.trace == "\tat a.B.c(B.java:1)"
 
 
-def test_a_single_detected_line_is_linked_too(client, token, monkeypatch):
-    from logs import services
-
+def test_a_single_detected_line_is_linked_too(client, token, use_detection):
     fault_type = FaultType.objects.first()
-    monkeypatch.setattr(
-        services, "detect_faults", lambda rows: [(0, _occurrence(fault_type, rows[0]))]
-    )
+    use_detection(detect=lambda rows: [(0, _occurrence(fault_type, rows[0]))])
     post(client, "2026-11-28 10:00:00,000 ERROR a.B: lone", token=token)
     assert FaultRecord.objects.get().first_log == SystemLog.objects.get()
 

@@ -107,8 +107,14 @@ def drop_database(name: str) -> None:
 
 def run_manage(*args: str, env: dict | None = None, timeout: float = 600) -> str:
     """Run `python manage.py …` in a child process; raises with its output on failure."""
+    return run_python("manage.py", *args, env=env, timeout=timeout)
+
+
+def run_python(script: str, *args: str, env: dict | None = None, timeout: float = 600) -> str:
+    """Run `python SCRIPT …` (a path in the repository) in a child process; raises with its
+    output on failure."""
     result = subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, script, *args],
         cwd=REPO_ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,
@@ -117,7 +123,7 @@ def run_manage(*args: str, env: dict | None = None, timeout: float = 600) -> str
     )
     if result.returncode != 0:
         raise AssertionError(
-            f"manage.py {' '.join(args)} exited {result.returncode}:\n"
+            f"{script} {' '.join(args)} exited {result.returncode}:\n"
             f"{result.stdout}\n{result.stderr}"
         )
     return result.stdout

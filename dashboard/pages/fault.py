@@ -1,0 +1,93 @@
+"""One fault's page: what it is, where and since when, its evidence, diagnosis and history.
+
+Queries (pinned in tests/dashboard/test_fault_page.py): the fault with its type, its sample log
+rows, its latest events (diagnosis.selectors.fault_detail), and its script runs.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from diagnosis.selectors import fault_detail
+from runs.selectors import exec_runs_recent
+
+FAULT_RUNS = 20
+EVIDENCE_LINES = 20
+
+
+@dataclass
+class DiagnosisView:
+    engine: str
+    model: str
+    generated_at: str
+    summary: str
+    llm_error: str
+    causes: list[dict] = field(default_factory=list)
+    remediation: list[str] = field(default_factory=list)
+    runbook_script: str = ""
+    log_lines: list[dict] = field(default_factory=list)
+    metrics: list[dict] = field(default_factory=list)
+    related_faults: list[dict] = field(default_factory=list)
+
+
+def diagnosis_view(result) -> DiagnosisView | None:
+    """The stored result (rca.result), shaped for the template; text stays text."""
+    if not isinstance(result, dict) or not result.get("probable_causes"):
+        return None
+    evidence = result.get("evidence") or {}
+    causes = []
+    for cause in result.get("probable_causes", []):
+        confidence = cause.get("confidence") or 0
+        causes.append(
+            {
+                "title": cause.get("title", ""),
+                "confidence_pct": round(float(confidence) * 100),
+                "explanation": cause.get("explanation", ""),
+                "fault_type": cause.get("fault_type") or "",
+                "refs": ", ".join(cause.get("evidence_refs") or []),
+            }
+        )
+    related = []
+    for item in evidence.get("related_faults") or []:
+        related.append({**item, "url": reverse("dashboard-fault", args=[item["fault_id"]])})
+    return DiagnosisView(
+        engine=result.get("engine", ""),
+        model=result.get("model") or "",
+        generated_at=result.get("generated_at", ""),
+        summary=result.get("summary", ""),
+        llm_error=result.get("llm_error") or "",
+        causes=causes,
+        remediation=[str(step) for step in result.get("remediation") or []],
+        runbook_script=result.get("runbook_script") or "",
+        log_lines=list(evidence.get("log_lines") or [])[:EVIDENCE_LINES],
+        metrics=list(evidence.get("metrics") or []),
+        related_faults=related,
+    )
+
+
+def fault_links(fault) -> dict:
+    changelist = reverse("admin:diagnosis_faultrecord_changelist")
+    return {
+        "change": reverse("admin:diagnosis_faultrecord_change", args=[fault.pk]),
+        # The list narrowed to this fault: its bulk actions acknowledge, resolve, diagnose.
+        "actions": f"{changelist}?{urlencode({'q': fault.pk})}",
+        "lines": reverse("admin:diagnosis_faultrecord_lines", args=[fault.pk]),
+        "type": reverse("admin:diagnosis_faulttype_change", args=[fault.fault_type_id]),
+        "host": reverse("dashboard-host", args=[fault.host]) if fault.host else "",
+    }
+
+
+def fault_page(*, fault_id: int) -> dict:
+    """The page's content; FaultRecord.DoesNotExist when there is no such fault."""
+    detail = fault_detail(fault_id=fault_id)
+    fault = detail.fault
+    return {
+        "fault": fault,
+        "fault_type": fault.fault_type,
+        "samples": detail.samples,
+        "events": detail.events,
+        "runs": exec_runs_recent(fault_id=fault.pk, limit=FAULT_RUNS),
+        "diagnosis": diagnosis_view(fault.diagnosis),
+        "links": fault_links(fault),
+    }

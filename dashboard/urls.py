@@ -1,0 +1,14 @@
+"""Server-rendered pages: the dashboard and the host and fault pages it links to."""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from dashboard import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False), name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    # A host name comes from the senders: `path` accepts any character, "/" included.
+    path("dashboard/hosts/<path:host>/", views.host, name="dashboard-host"),
+    path("dashboard/faults/<int:fault_id>/", views.fault, name="dashboard-fault"),
+]

@@ -1,0 +1,53 @@
+"""The server-rendered pages: dashboard, host, fault. Staff only; the admin's login form.
+
+Thin views: the content comes from dashboard.pages.*, the markup from
+dashboard/templates/dashboard/.
+Pages are never cached by browsers or proxies: they show live state.
+"""
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from dashboard.pages.dashboard import dashboard_page
+from dashboard.pages.fault import fault_page
+from dashboard.pages.host import host_page
+from diagnosis.models import FaultRecord
+
+
+def page(request, template: str, context: dict, **extra):
+    return render(
+        request,
+        template,
+        {**context, "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS, **extra},
+    )
+
+
+@never_cache
+@staff_member_required
+def dashboard(request):
+    return page(
+        request, "dashboard/dashboard.html", dashboard_page(now=timezone.now()), nav="dashboard"
+    )
+
+
+@never_cache
+@staff_member_required
+def host(request, host: str):
+    context = host_page(host=host, now=timezone.now())
+    if context is None:
+        raise Http404(f"No host {host!r} is known to the portal.")
+    return page(request, "dashboard/host.html", context)
+
+
+@never_cache
+@staff_member_required
+def fault(request, fault_id: int):
+    try:
+        context = fault_page(fault_id=fault_id)
+    except FaultRecord.DoesNotExist:
+        raise Http404(f"No fault #{fault_id}.") from None
+    return page(request, "dashboard/fault.html", context, now=timezone.now())

@@ -1,0 +1,37 @@
+"""Where stored lines reach fault detection, which lives in an app above logs.
+
+logs may not import diagnosis (docs/architecture.md): diagnosis registers its detection here in
+its AppConfig.ready, and logs/services.py calls whatever is registered. Without a registration
+(logs used on its own) lines are stored and nothing is detected.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from logs.parsing import ParsedLine
+
+# (index of the row in the batch, what the layer above found in it)
+Detected = list[tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class LineDetection:
+    # Called before the rows are written, outside any transaction: which rows show a fault.
+    detect: Callable[[Sequence[ParsedLine]], Detected]
+    # Called in the transaction that writes the rows, with each detected row's stored id
+    # (row index -> id), so lines and faults are committed together.
+    record: Callable[[Detected, dict[int, int]], None]
+
+
+_detection: LineDetection | None = None
+
+
+def line_detection_register(detection: LineDetection) -> None:
+    """Set the detection stored lines go through (one at a time; a new one replaces it)."""
+    global _detection
+    _detection = detection
+
+
+def line_detection() -> LineDetection | None:
+    return _detection
