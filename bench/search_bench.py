@@ -2,7 +2,7 @@
 """Log search latency on the scale database (docs/search.md): the searches an on-call engineer runs.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/fp_bench \\
-        .venv/bin/python manage.py bench_admin_scale --rows 5000000 --seed-only
+        .venv/bin/python bench/admin_scale.py --rows 5000000 --seed-only
     DATABASE_URL=mysql://root@127.0.0.1:3306/fp_bench .venv/bin/python bench/search_bench.py
 
 The seeded rows (bench/admin_scale.py) hold twelve message templates, each in about 1/12 of the
@@ -74,7 +74,7 @@ def main() -> None:
         cursor.execute("SELECT MIN(log_time), MAX(log_time) FROM system_logs")
         oldest, newest = cursor.fetchone()
     if not rows or rows < 1_000_000:
-        sys.exit("Seed first: manage.py bench_admin_scale --rows 5000000 --seed-only")
+        sys.exit("Seed first: bench/admin_scale.py --rows 5000000 --seed-only")
     load = os.getloadavg()
     print(
         f"database {name} on {version}; buffer pool {int(pool) // 2**20} MiB; about {rows:,} "

@@ -6,7 +6,7 @@ after an outage), so they are cached per hour; only the current hour is counted 
 render. Each hour is one query through the (level, log_time) index:
 `level IN (…) AND log_time in [hour, hour + 1 h) GROUP BY level` reads index entries only (both
 columns are in the index) in index order, so it needs neither row reads nor a temporary table.
-Measured on MariaDB with 1M rows (bench_admin_scale): 23 such queries take 30 ms where one
+Measured on MariaDB with 1M rows (bench/admin_scale.py): 23 such queries take 30 ms where one
 GROUP BY level, TruncHour(log_time) query over the same day takes 86 ms (a temporary table and
 a date expression per line). Range queries also need no time-zone support in the database.
 

@@ -47,3 +47,21 @@ def test_redis_up_is_reported(real_redis_cache):
     response = APIClient().get("/api/health")
     assert response.json()["checks"]["cache"]["ok"] is True
     assert response.json()["checks"]["cache"]["backend"] == "redis"
+
+
+@pytest.mark.parametrize(
+    ("required", "code", "status"), [(False, 200, "degraded"), (True, 503, "down")]
+)
+def test_a_check_an_app_registers_is_reported_and_counts(monkeypatch, required, code, status):
+    """Apps above the project package add their checks from AppConfig.ready (it imports none)."""
+    from faultportal import health
+
+    monkeypatch.setattr(health, "_checks", dict(health._checks))
+    health.health_check_register(
+        "worker", lambda: {"ok": False, "error": "no heartbeat"}, required=required
+    )
+    response = APIClient().get("/api/health")
+    assert response.status_code == code
+    assert response.json()["status"] == status
+    assert response.json()["checks"]["worker"] == {"ok": False, "error": "no heartbeat"}
+    assert response.json()["checks"]["database"]["ok"] is True
