@@ -4,9 +4,9 @@ import importlib
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -128,13 +128,26 @@ def test_the_api_treats_operators_as_diagnosers_and_viewers_as_readers():
 
 def test_running_the_migration_again_keeps_what_an_administrator_added():
     migration = importlib.import_module("faultportal.migrations.0002_operator_groups")
+    move = importlib.import_module("runs.migrations.0002_execlog_content_type")
     viewer = Group.objects.get(name="viewer")
     extra = Permission.objects.get(content_type__app_label="logs", codename="view_ingestrequest")
     viewer.permissions.add(extra)
     before = set(viewer.permissions.all())
 
-    # The migration reads only the connection from its schema editor.
-    migration.create_groups(apps, SimpleNamespace(connection=connection))
+    # As a re-run happens: the exec log's content type back in logs (runs' 0002 reversed), the
+    # groups migration on the models of its time, then the content type forward to runs again.
+    # The migrations read only the connection from their schema editor.
+    loader = MigrationLoader(connection)
+    editor = SimpleNamespace(connection=connection)
+    runs_apps = loader.project_state(("runs", "0002_execlog_content_type")).apps
+    move.backwards(runs_apps, editor)
+    migration.create_groups(
+        loader.project_state(("faultportal", "0002_operator_groups")).apps, editor
+    )
+    move.forwards(runs_apps, editor)
 
     assert set(Group.objects.get(name="viewer").permissions.all()) == before
+    assert ("runs", "view_execlog") in {
+        (p.content_type.app_label, p.codename) for p in Permission.objects.filter(group=viewer)
+    }
     assert Group.objects.filter(name__in=["viewer", "operator"]).count() == 2
