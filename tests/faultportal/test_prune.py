@@ -16,8 +16,8 @@ from faultportal.models import ApiToken, PruneRun
 from faultportal.retention import IdWalk, retention_policies
 from logs.models import IngestRequest, SystemLog
 from runs.models import ExecLog
-from tests.cluster.pages_data import add_fault, add_line
 from tests.cluster.snapshots import store_snapshot
+from tests.dashboard.pages_data import add_fault, add_line
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("logs", "0003_system_logs_host_level_index"),
+        ("logs", "0004_system_logs_search_index"),
         ("faultportal", "0002_operator_groups"),
     ]
 
