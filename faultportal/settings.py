@@ -57,10 +57,10 @@ INSTALLED_APPS = [
     "diagnosis",
     "runs",
     "cluster",
+    "watchdogs",
     "rca",
     "dashboard",
     "demo",
-    "watchdogs",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 """ExecLog moves from the logs app to runs: the `exec_logs` table stays as it is.
 
 State only (SeparateDatabaseAndState): the model changes app, no table is created, renamed or
-altered. logs/migrations/0005_execlog_to_runs removes it from the logs app's state first.
+altered. logs/migrations/0006_execlog_to_runs removes it from the logs app's state first.
 """
 
 import django.db.models.deletion
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("logs", "0005_execlog_to_runs"),
+        ("logs", "0006_execlog_to_runs"),
         ("diagnosis", "0005_precursors_for_diagnosis"),
         ("faultportal", "0001_initial"),
     ]

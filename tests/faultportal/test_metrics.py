@@ -11,8 +11,8 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from faultportal.retention_runs import prune_run_finish, prune_run_start
-from tests.cluster.pages_data import add_fault
 from tests.cluster.snapshots import store_snapshot
+from tests.dashboard.pages_data import add_fault
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("logs", "0004_system_logs_search_index"),
+        ("logs", "0005_log_sources"),
         ("faultportal", "0002_operator_groups"),
     ]
 
