@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from cluster.models import ClusterStatus
+from cluster.models import ClusterStatus, MetricThreshold, ThresholdBreach
 from faultportal.admin_pagination import EstimatedCountPaginator
 
 
@@ -82,3 +82,59 @@ class ClusterStatusAdmin(admin.ModelAdmin):
     def details_json(self, obj):
         text = json.dumps(obj.details or {}, indent=2, sort_keys=True, ensure_ascii=False)
         return format_html('<pre class="fp-log-text">{}</pre>', text)
+
+
+@admin.register(MetricThreshold)
+class MetricThresholdAdmin(admin.ModelAdmin):
+    """The metric thresholds, tuned by operators; an edit applies at the next collection."""
+
+    list_display = [
+        "fault_type",
+        "measures",
+        "raise_at",
+        "critical_at",
+        "unit",
+        "duration_minutes",
+        "enabled",
+        "updated_at",
+    ]
+    list_editable = ["raise_at", "critical_at", "duration_minutes"]
+    list_select_related = ["fault_type"]
+    readonly_fields = ["fault_type", "measures", "unit", "is_state", "source", "updated_at"]
+    fields = [
+        "fault_type",
+        "measures",
+        "unit",
+        "raise_at",
+        "critical_at",
+        "duration_minutes",
+        "is_state",
+        "source",
+        "updated_at",
+    ]
+    search_fields = ["fault_type__code", "measures"]
+
+    # The catalogue ships the rows (one per metric fault type); nothing to add or delete.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(boolean=True, description="enabled")
+    def enabled(self, obj):
+        return obj.fault_type.enabled
+
+
+@admin.register(ThresholdBreach)
+class ThresholdBreachAdmin(admin.ModelAdmin):
+    """Which metrics are past their threshold now, and since when (read-only)."""
+
+    list_display = ["code", "key", "since", "last_seen"]
+    ordering = ["code", "key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 
 # Cluster-row columns by source; the collector fills them and charts may plot them.
@@ -164,3 +165,84 @@ class ClusterStatus(models.Model):
     def __str__(self) -> str:
         who = self.host or "cluster"
         return f"{who} {self.role} {self.state} @ {self.collected_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MetricThreshold(models.Model):
+    """The limits of one metric fault type, tuned by an operator in the admin.
+
+    Every threshold the portal applies to a metric lives here, once: the collector's evaluation,
+    pushed host metrics, the dashboard's colours and the diagnosis' metric checks all read these
+    rows, so an edit takes effect at the next collection without a restart. A check that is a
+    state rather than a number (safe mode on, no active NameNode) has no values to compare,
+    only its duration. Shipped with Ambari's defaults where Ambari has one (docs/thresholds.md).
+    """
+
+    fault_type = models.OneToOneField(
+        "diagnosis.FaultType",
+        on_delete=models.CASCADE,
+        related_name="threshold",
+        help_text="The fault this threshold raises (enable or disable it on the fault type).",
+    )
+    measures = models.CharField(max_length=200, help_text="What is compared, in plain words.")
+    unit = models.CharField(max_length=16, blank=True, help_text='"%", "blocks", … ')
+    raise_at = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="At or above this value the fault is raised, at its fault type's default "
+        "severity. Empty: whenever the state holds (e.g. any dead DataNode).",
+    )
+    critical_at = models.FloatField(
+        null=True, blank=True, help_text="At or above this value the fault is critical."
+    )
+    duration_minutes = models.PositiveIntegerField(
+        default=0,
+        help_text="The metric must stay past the threshold this long before the fault is raised "
+        "(Ambari's repeat tolerance); 0 raises at the first collection in breach.",
+    )
+    is_state = models.BooleanField(
+        default=False, editable=False, help_text="A state check: nothing to compare."
+    )
+    source = models.CharField(max_length=300, blank=True, help_text="Where the default comes from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "metric_thresholds"
+        ordering = ["fault_type__code"]
+        verbose_name = "metric threshold"
+
+    def __str__(self) -> str:
+        return self.fault_type.code
+
+    def clean(self):
+        if self.is_state:
+            if self.raise_at is not None or self.critical_at is not None:
+                raise ValidationError("A state check has no value to compare: leave both empty.")
+            return
+        if (
+            self.raise_at is not None
+            and self.critical_at is not None
+            and self.raise_at > self.critical_at
+        ):
+            raise ValidationError({"raise_at": "It must not exceed the critical value."})
+
+
+class ThresholdBreach(models.Model):
+    """Since when a metric has been past its threshold (for the threshold's duration).
+
+    One row per (fault type, key) in breach; deleted at the first evaluation that finds the metric
+    back within its threshold, so a spike shorter than the duration raises nothing.
+    """
+
+    code = models.SlugField(max_length=64)
+    key = models.CharField(max_length=255, help_text='"cluster" or the host the breach is about.')
+    since = models.DateTimeField(help_text="First collection in breach.")
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        db_table = "threshold_breaches"
+        constraints = [
+            models.UniqueConstraint(fields=["code", "key"], name="threshold_breach_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.key} since {self.since:%Y-%m-%d %H:%M}"

@@ -13,7 +13,14 @@ from cluster.cache import status_cache_invalidate_on_commit
 from cluster.collector import cluster_read
 from cluster.collector.snapshot import Snapshot
 from cluster.models import ClusterStatus
-from cluster.thresholds import Applied, Evaluation, thresholds_apply, thresholds_evaluate
+from cluster.thresholds import (
+    Applied,
+    Evaluation,
+    host_thresholds_evaluate,
+    thresholds_apply,
+    thresholds_current,
+    thresholds_evaluate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +53,8 @@ def cluster_status_collect(
         timeout=timeout if timeout is not None else settings.COLLECT_TIMEOUT_SECONDS,
         stale_seconds=settings.DATANODE_STALE_SECONDS,
     )
-    evaluation = thresholds_evaluate(snapshot)
+    limits = thresholds_current()
+    evaluation = thresholds_evaluate(snapshot, limits)
     answered = any(r.reachable for r in snapshot.namenodes) or any(
         r.reachable for r in snapshot.resourcemanagers
     )
@@ -54,7 +62,7 @@ def cluster_status_collect(
     collected_at = timezone.now()
     collection_id = cluster_status_store(snapshot=snapshot, collected_at=collected_at)
     # The snapshot is committed first: a failure while recording faults must not lose it.
-    applied = thresholds_apply(evaluation=evaluation, seen_at=collected_at)
+    applied = thresholds_apply(evaluation=evaluation, seen_at=collected_at, limits=limits)
     return Collection(collection_id, collected_at, snapshot, evaluation, applied)
 
 
@@ -73,7 +81,9 @@ def cluster_status_store(
 
 
 def host_metrics_push(*, host: str, metrics: dict) -> ClusterStatus:
-    """Store host metrics a script pushed (a node row with role `host`)."""
+    """Store host metrics a script pushed (a node row with role `host`), then apply the host
+    thresholds (CPU, memory, disk) to them: a fault once a metric stayed past its threshold for
+    the threshold's duration, resolved when the host reports it back within."""
     unknown = set(metrics) - set(HOST_METRICS)
     if unknown:
         raise ValueError(f"Unknown host metrics: {', '.join(sorted(unknown))}")
@@ -89,6 +99,10 @@ def host_metrics_push(*, host: str, metrics: dict) -> ClusterStatus:
             **metrics,
         )
         status_cache_invalidate_on_commit()
+    limits = thresholds_current()
+    evaluation = host_thresholds_evaluate(host=host, metrics=metrics, limits=limits)
+    # The row is committed first: a failure while recording faults must not lose the metrics.
+    thresholds_apply(evaluation=evaluation, seen_at=row.collected_at, limits=limits)
     return row
 
 

@@ -174,6 +174,15 @@ def safe_mode(beans: dict[str, dict]) -> bool | None:
     return None
 
 
+def heap_mb(beans: dict[str, dict]) -> tuple[float | None, float | None]:
+    """Heap used and maximum, MB, from the NameNode's JvmMetrics bean (MemHeapUsedM/MaxM)."""
+    used = as_float(_value(beans, "JvmMetrics", "MemHeapUsedM"))
+    most = as_float(_value(beans, "JvmMetrics", "MemHeapMaxM"))
+    if most is not None and most <= 0:  # -1: the JVM has no maximum set
+        most = None
+    return used, most
+
+
 def namenode_details(reading: NameNodeReading) -> dict:
     status = reading.beans.get("NameNodeStatus", {})
     info = reading.beans.get("NameNodeInfo", {})
@@ -184,6 +193,7 @@ def namenode_details(reading: NameNodeReading) -> dict:
         "version": as_str(info.get("Version")),
         "started_ms": as_int(info.get("NNStartedTimeInMillis")),
     }
+    details["heap_used_mb"], details["heap_max_mb"] = heap_mb(reading.beans)
     return reported(details)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from cluster.selectors import status_history
-from cluster.thresholds import CAPACITY_CRITICAL_PCT, CAPACITY_WARNING_PCT
+from cluster.thresholds import HDFS_CAPACITY_HIGH, Limit, thresholds_current
 from dashboard import charts
 from dashboard.pages.status import (
     host_rows,
@@ -80,15 +80,20 @@ def count_tone(value, tone: str, *, at_least: int = 1) -> str:
     return tone if value is not None and value >= at_least else ""
 
 
-def capacity_tone(pct: float | None) -> str:
+def capacity_tone(pct: float | None, limit: Limit) -> str:
+    """The capacity tile's colour, by the operator's HDFS capacity threshold."""
     if pct is None:
         return ""
-    if pct >= CAPACITY_CRITICAL_PCT:
+    if limit.critical_at is not None and pct >= limit.critical_at:
         return "bad"
-    return "warn" if pct >= CAPACITY_WARNING_PCT else "ok"
+    return "warn" if limit.raise_at is not None and pct >= limit.raise_at else "ok"
 
 
-def hdfs_tiles(hdfs: dict) -> list[Tile]:
+def capacity_limit() -> Limit:
+    return thresholds_current().get(HDFS_CAPACITY_HIGH, Limit())
+
+
+def hdfs_tiles(hdfs: dict, limit: Limit) -> list[Tile]:
     capacity = hdfs["capacity"]
     pct = capacity["used_pct"]
     used, total = capacity["used_bytes"], capacity["total_bytes"]
@@ -117,10 +122,10 @@ def hdfs_tiles(hdfs: dict) -> list[Tile]:
             "capacity",
             "HDFS capacity used",
             percent(pct),
-            tone=capacity_tone(pct),
+            tone=capacity_tone(pct, limit),
             detail=detail,
             meter=pct,
-            headline_tone=capacity_tone(pct),
+            headline_tone=capacity_tone(pct, limit),
         ),
         Tile(
             "datanodes",
@@ -333,7 +338,7 @@ def _local_hour(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
 
 
-def capacity_chart(now: datetime) -> charts.LineChart:
+def capacity_chart(now: datetime, limit: Limit) -> charts.LineChart:
     since = now - CAPACITY_HISTORY
     series = status_history(metric="capacity_used_pct", since=since, until=now, max_points=168)
     points = [(parse_time(p["t"]), p["value"]) for p in series.points]
@@ -344,8 +349,9 @@ def capacity_chart(now: datetime) -> charts.LineChart:
         label="HDFS capacity used, last 7 days",
         y_max=100,
         guides=[
-            (CAPACITY_WARNING_PCT, f"warning {CAPACITY_WARNING_PCT:g} %"),
-            (CAPACITY_CRITICAL_PCT, f"critical {CAPACITY_CRITICAL_PCT:g} %"),
+            (value, f"{name} {value:g} %")
+            for value, name in ((limit.raise_at, "warning"), (limit.critical_at, "critical"))
+            if value is not None
         ],
         width=1240,
         height=170,
@@ -355,15 +361,16 @@ def capacity_chart(now: datetime) -> charts.LineChart:
 def dashboard_page(*, now: datetime) -> dict:
     status = status_current(now=now)
     cluster = status["cluster"]
+    limit = capacity_limit() if cluster else Limit()
     return {
         "now": now,
         "status": status,
         "collected_at": parse_time(status["collected_at"]),
         "banners": status_banners(status),
-        "hdfs_tiles": hdfs_tiles(cluster["hdfs"]) if cluster else [],
+        "hdfs_tiles": hdfs_tiles(cluster["hdfs"], limit) if cluster else [],
         "yarn_tiles": yarn_tiles(cluster["yarn"]) if cluster else [],
         "cluster_state": cluster["state"] if cluster else "",
-        "capacity_chart": capacity_chart(now) if cluster else None,
+        "capacity_chart": capacity_chart(now, limit) if cluster else None,
         "hosts": host_rows(status["nodes"]),
         "fault_counts": fault_counts(),
         "newest_faults": faults_active_newest(limit=NEWEST_FAULTS),

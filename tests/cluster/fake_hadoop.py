@@ -177,6 +177,8 @@ def namenode_beans(
     safemode_tip: str = "",
     blocks_total: int = 36000,
     files_total: int = 21000,
+    heap_used_m: float = 812.4,
+    heap_max_m: float = 4096.0,
 ) -> list[dict]:
     """The four beans the collector reads, with the neighbours a real NameNode also returns."""
     live_map, dead_map = dict(live), dict(dead)
@@ -319,8 +321,8 @@ def namenode_beans(
             "name": prefix + "JvmMetrics",
             "modelerType": "JvmMetrics",
             "tag.ProcessName": "NameNode",
-            "MemHeapUsedM": 812.4,
-            "MemHeapMaxM": 4096.0,
+            "MemHeapUsedM": heap_used_m,
+            "MemHeapMaxM": heap_max_m,
             "GcTimeMillis": 1842,
         },
         {
