@@ -24,6 +24,7 @@ PORTAL_LISTS = [
     "admin:diagnosis_faultrecord_changelist",
     "admin:diagnosis_faulttype_changelist",
     "admin:diagnosis_diagnosis_changelist",
+    "admin:cluster_metricthreshold_changelist",
 ]
 
 
@@ -65,11 +66,14 @@ def test_both_groups_exist_with_their_permissions():
         ("diagnosis", "view_faulttype"),
         ("diagnosis", "view_faultevent"),
         ("diagnosis", "view_diagnosis"),
+        ("cluster", "view_metricthreshold"),
     }
+    # Operators tune the metric thresholds as they tune the fault-type catalogue.
     assert perms("operator") == viewer | {
         ("diagnosis", "change_faultrecord"),
         ("diagnosis", "add_faulttype"),
         ("diagnosis", "change_faulttype"),
+        ("cluster", "change_metricthreshold"),
     }
 
 
