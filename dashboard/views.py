@@ -15,7 +15,10 @@ from django.views.decorators.cache import never_cache
 from dashboard.pages.dashboard import dashboard_page
 from dashboard.pages.fault import fault_page
 from dashboard.pages.host import host_page
+from dashboard.pages.logs import log_context_page, log_explorer_page
 from diagnosis.models import FaultRecord
+from logs.models import SystemLog
+from logs.selectors import SEARCH_FIELDS
 
 
 def page(request, template: str, context: dict, **extra):
@@ -51,3 +54,27 @@ def fault(request, fault_id: int):
     except FaultRecord.DoesNotExist:
         raise Http404(f"No fault #{fault_id}.") from None
     return page(request, "dashboard/fault.html", context, now=timezone.now())
+
+
+@never_cache
+@staff_member_required
+def logs(request):
+    context = log_explorer_page(params=request.GET, now=timezone.now())
+    # The page follows new lines itself (live tail); a whole-page refresh would lose its place.
+    response = render(
+        request, "dashboard/logs.html", {**context, "refresh_seconds": 0, "nav": "logs"}
+    )
+    if context["errors"]:
+        response.status_code = 400
+    return response
+
+
+@never_cache
+@staff_member_required
+def log_context(request, line_id: int):
+    line = SystemLog.objects.only(*SEARCH_FIELDS).filter(pk=line_id).first()
+    if line is None:
+        raise Http404(f"No line #{line_id} (it may have been pruned).")
+    return render(
+        request, "dashboard/log_context.html", {**log_context_page(line=line), "refresh_seconds": 0}
+    )

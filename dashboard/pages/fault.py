@@ -5,10 +5,12 @@ rows, its latest events (diagnosis.selectors.fault_detail), and its script runs.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from dashboard.pages.logs import log_explorer_url
 from diagnosis.selectors import fault_detail
 from runs.selectors import exec_runs_recent
 
@@ -75,6 +77,13 @@ def fault_links(fault) -> dict:
         "lines": reverse("admin:diagnosis_faultrecord_lines", args=[fault.pk]),
         "type": reverse("admin:diagnosis_faulttype_change", args=[fault.fault_type_id]),
         "host": reverse("dashboard-host", args=[fault.host]) if fault.host else "",
+        # The explorer on the fault's host, WARN and above, 5 min either side of its occurrences.
+        "explore": log_explorer_url(
+            host=fault.host,
+            level="WARN",
+            from_=fault.first_seen - timedelta(minutes=5),
+            to=fault.last_seen + timedelta(minutes=5),
+        ),
     }
 
 

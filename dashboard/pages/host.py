@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from cluster.models import ClusterStatus
 from cluster.selectors import status_history
 from dashboard import charts
+from dashboard.pages.logs import log_explorer_url
 from dashboard.pages.status import HostRow, host_rows, parse_time, status_current
 from diagnosis.selectors import faults_for_host
 from logs.admin.links import system_logs_admin_url
@@ -127,6 +128,7 @@ def host_links(host: str, now: datetime) -> dict:
         "faults": f"{faults}?{urlencode({'q': host})}",
         "runs": f"{runs}?{urlencode({'q': host})}",
         "status": f"{status}?{urlencode({'q': host})}",
+        "explore": log_explorer_url(host=host, since="24h"),
     }
 
 
