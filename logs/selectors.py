@@ -2,6 +2,7 @@
 log_sources for the watchdogs."""
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +55,7 @@ SEARCH_MAX_LIMIT = 500
 # of 5 M lines took 55 s on InnoDB with a 128 MiB buffer pool; docs/search.md).
 SEARCH_COMMON_MATCHES = 20
 SEARCH_INDEX_SECONDS = 3.0
+SEARCH_STATEMENT_SECONDS = 5.0
 # Levels from the least to the most severe: "level at least WARN" is WARN, ERROR, FATAL.
 LEVEL_ORDER = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 SEARCH_FIELDS = (
@@ -231,9 +233,46 @@ def _window_edge(queryset, size: int) -> Position | None:
     return Position(*edge[0]) if edge else None
 
 
+class SearchTooSlow(Exception):
+    """A statement of the search ran past SEARCH_STATEMENT_SECONDS and the database stopped it."""
+
+
+@contextmanager
+def _statement_limit(seconds: float):
+    """MySQL/MariaDB: stop any statement of the block that runs longer than `seconds`."""
+    if connection.vendor != "mysql":
+        yield
+        return
+    if connection.mysql_is_mariadb:
+        setting, value = "max_statement_time", seconds
+    else:
+        setting, value = "max_execution_time", int(seconds * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT @@SESSION.{setting}")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"SET SESSION {setting} = %s", [value])
+    try:
+        yield
+    except OperationalError as exc:
+        # MariaDB 1969, MySQL 3024: the statement ran past its limit and was stopped.
+        if exc.args and exc.args[0] in (1969, 3024):
+            raise SearchTooSlow(str(exc)) from exc
+        raise
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET SESSION {setting} = %s", [previous])
+
+
 def system_log_search(
     *, filters: LogFilters, after: Position | None = None, limit: int = 50, fields=SEARCH_FIELDS
 ) -> SearchPage:
+    """One page of the lines matching `filters`; every statement under SEARCH_STATEMENT_SECONDS
+    (SearchTooSlow otherwise: a query must never hold a worker)."""
+    with _statement_limit(SEARCH_STATEMENT_SECONDS):
+        return _search(filters=filters, after=after, limit=limit, fields=fields)
+
+
+def _search(*, filters: LogFilters, after: Position | None, limit: int, fields) -> SearchPage:
     """One page of the lines matching `filters`, newest first (log_time, then id), after `after`.
 
     Bounded work, never a count: a window of rows checked directly, the index only for a term
@@ -299,29 +338,17 @@ def _text_frequency(queryset, query) -> int:
     SEARCH_COMMON_MATCHES (rows of one time range: contiguous in the table, so cheap)."""
     edge = _window_edge(queryset, SEARCH_WINDOW_ROWS)
     window = queryset if edge is None else _not_older_than(queryset, edge)
-    return len(_with_terms(window, query).values_list("id", flat=True)[:SEARCH_COMMON_MATCHES])
+    matches = _with_terms(window, query).order_by("-log_time", "-id").values_list("id", flat=True)
+    return len(matches[:SEARCH_COMMON_MATCHES])  # ordered: read along the log_time index
 
 
 def _newest_limited(queryset, fields, limit: int) -> list | None:
-    """`_newest` under SEARCH_INDEX_SECONDS (MySQL/MariaDB); None when the database gave up."""
-    if connection.vendor != "mysql":
-        return _newest(queryset, fields, limit)
-    if connection.mysql_is_mariadb:
-        setting, value = "max_statement_time", SEARCH_INDEX_SECONDS
-    else:
-        setting, value = "max_execution_time", int(SEARCH_INDEX_SECONDS * 1000)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET SESSION {setting} = %s", [value])
+    """`_newest` under SEARCH_INDEX_SECONDS; None when the database gave up on it."""
     try:
-        return _newest(queryset, fields, limit)
-    except OperationalError as exc:
-        # MariaDB 1969, MySQL 3024: the statement ran past its limit and was stopped.
-        if exc.args and exc.args[0] in (1969, 3024):
-            return None
-        raise
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET SESSION {setting} = 0")
+        with _statement_limit(SEARCH_INDEX_SECONDS):
+            return _newest(queryset, fields, limit)
+    except SearchTooSlow:
+        return None
 
 
 def _page(rows: list, limit: int, *, plan: str) -> SearchPage:

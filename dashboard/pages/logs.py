@@ -21,6 +21,7 @@ from logs.search_params import (
 )
 from logs.selectors import (
     HISTOGRAM_MAX_MATCHES,
+    SearchTooSlow,
     system_log_context,
     system_log_histogram,
     system_log_last_id,
@@ -106,8 +107,17 @@ def log_explorer_page(*, params, now: datetime) -> dict:
         return context
     filters = parsed.filters
     last_id = system_log_last_id()  # before the search: the tail starts at what it could show
-    page = system_log_search(filters=filters, after=parsed.cursor, limit=parsed.limit)
-    histogram = system_log_histogram(filters=filters, now=now) if parsed.cursor is None else None
+    try:
+        page = system_log_search(filters=filters, after=parsed.cursor, limit=parsed.limit)
+        histogram = (
+            system_log_histogram(filters=filters, now=now) if parsed.cursor is None else None
+        )
+    except SearchTooSlow:
+        context["errors"] = {
+            "q": "The search took too long and was stopped: add a longer word, a host or a "
+            "shorter range."
+        }
+        return context
     kept = {name: value for name, value in form.items() if value}
     context.update(
         lines=page.lines,

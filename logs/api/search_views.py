@@ -23,12 +23,21 @@ from logs.selectors import (
     CONTEXT_MAX,
     SEARCH_FIELDS,
     SEARCH_MAX_LIMIT,
+    SearchTooSlow,
     system_log_context,
     system_log_search,
     system_log_tail,
 )
 
 TAG = "logs"
+
+
+class SearchTimeout(exceptions.APIException):
+    status_code = 503
+    default_detail = (
+        "The search took too long and was stopped: add a longer word, a host or a shorter range."
+    )
+    default_code = "search_timeout"
 
 
 class LogLineSerializer(serializers.ModelSerializer):
@@ -116,7 +125,12 @@ class LogSearchView(APIView):
                     "tail_after": next_after,
                 }
             )
-        page = system_log_search(filters=params.filters, after=params.cursor, limit=params.limit)
+        try:
+            page = system_log_search(
+                filters=params.filters, after=params.cursor, limit=params.limit
+            )
+        except SearchTooSlow:
+            raise SearchTimeout() from None
         return Response(
             {
                 "lines": LogLineSerializer(page.lines, many=True).data,

@@ -392,3 +392,44 @@ def test_context_returns_the_neighbours_on_the_same_host_and_stream():
 def test_queries_that_cannot_run_say_why(text, message):
     with pytest.raises(SearchQueryError, match=message):
         parse_query(text)
+
+
+def test_an_index_lookup_stopped_at_its_time_limit_still_gives_exact_results(
+    on_mariadb, monkeypatch
+):
+    ids = store_lines()
+    monkeypatch.setattr(selectors, "SEARCH_WINDOW_ROWS", 1)
+    # A MATCH stopped at the limit falls back to the scan (one this small may also finish).
+    monkeypatch.setattr(selectors, "SEARCH_INDEX_SECONDS", 0.000001)
+    page = search("NoRouteTo*")
+    assert page.plan in ("scan", "index") and keys_of(page, ids) == {"trace"}
+
+
+def filler(count: int) -> None:
+    """Lines enough that reading them takes longer than a microsecond."""
+    SystemLog.objects.bulk_create(
+        SystemLog(
+            host="dn99",
+            level="INFO",
+            logtype="hdfs",
+            log_time=NOW - timedelta(minutes=1),
+            message=f"filler line {k} " + "x" * 200,
+            raw="x",
+            received_at=NOW,
+        )
+        for k in range(count)
+    )
+
+
+def test_a_search_past_the_statement_limit_is_stopped_not_left_running(on_mariadb, monkeypatch):
+    store_lines()
+    filler(5000)
+    monkeypatch.setattr(selectors, "SEARCH_STATEMENT_SECONDS", 0.000001)
+    with pytest.raises(selectors.SearchTooSlow):
+        search("NoRouteTo*")
+    # The connection's own limit is restored for whatever it runs next.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@SESSION.max_statement_time")
+        assert float(cursor.fetchone()[0]) == 0

@@ -193,3 +193,18 @@ def test_hostile_text_is_returned_as_data(reader):
     line(message=text)
     body = reader.get("/api/logs", {"q": "onerror=alert(2)"}).json()
     assert [row["message"] for row in body["lines"]] == [text]
+
+
+def test_a_search_stopped_at_its_time_limit_is_a_503_that_says_what_to_do(
+    reader, on_mariadb, monkeypatch
+):
+    from logs import selectors
+    from tests.logs.test_search import filler
+
+    line(message="NoRouteToHostException")
+    filler(5000)
+    monkeypatch.setattr(selectors, "SEARCH_STATEMENT_SECONDS", 0.000001)
+    answer = reader.get("/api/logs", {"q": "NoRouteTo*"})
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "search_timeout"
+    assert "shorter range" in answer.json()["detail"]
