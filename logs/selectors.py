@@ -264,15 +264,24 @@ def _statement_limit(seconds: float):
 
 
 def system_log_search(
-    *, filters: LogFilters, after: Position | None = None, limit: int = 50, fields=SEARCH_FIELDS
+    *,
+    filters: LogFilters,
+    after: Position | None = None,
+    limit: int = 50,
+    fields=SEARCH_FIELDS,
+    scan_seconds: float = SEARCH_SCAN_SECONDS,
 ) -> SearchPage:
     """One page of the lines matching `filters`; every statement under SEARCH_STATEMENT_SECONDS
     (SearchTooSlow otherwise: a query must never hold a worker)."""
     with _statement_limit(SEARCH_STATEMENT_SECONDS):
-        return _search(filters=filters, after=after, limit=limit, fields=fields)
+        return _search(
+            filters=filters, after=after, limit=limit, fields=fields, scan_seconds=scan_seconds
+        )
 
 
-def _search(*, filters: LogFilters, after: Position | None, limit: int, fields) -> SearchPage:
+def _search(
+    *, filters: LogFilters, after: Position | None, limit: int, fields, scan_seconds: float
+) -> SearchPage:
     """One page of the lines matching `filters`, newest first (log_time, then id), after `after`.
 
     Bounded work, never a count: a window of rows checked directly, the index only for a term
@@ -328,7 +337,7 @@ def _search(*, filters: LogFilters, after: Position | None, limit: int, fields) 
         found += _newest(_with_terms(window, query), fields, limit + 1 - len(found))
         if len(found) > limit or edge is None:
             return _page(found, limit, plan="scan")
-        if time.monotonic() - started > SEARCH_SCAN_SECONDS:
+        if time.monotonic() - started > scan_seconds:
             return SearchPage(found, edge, plan="scan", partial=True)
         rest = _older_than(rest, edge)
 
@@ -390,6 +399,7 @@ def system_log_context(*, line: SystemLog, before: int, after: int) -> tuple[lis
 
 
 HISTOGRAM_MAX_MATCHES = 10_000
+HISTOGRAM_SCAN_SECONDS = 0.5  # a common term is counted for this long at most (then cut_at)
 HISTOGRAM_MAX_BUCKETS = 360
 BUCKET_CHOICES = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 24 * 3600)
 
