@@ -12,7 +12,7 @@ from django.utils import timezone
 from faultportal.services import api_token_create
 from tests.browser.conftest import expect, save_screenshot
 from tests.browser.test_admin_browser import assert_inert
-from tests.cluster.pages_data import IMG, SCRIPT, add_line
+from tests.dashboard.pages_data import IMG, SCRIPT, add_line
 
 pytestmark = [
     pytest.mark.browser,
