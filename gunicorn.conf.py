@@ -11,7 +11,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Keep-alive lets Flume's JDK client reuse its connection between events.
 keepalive = 30
+# ACCESS_LOG=1: one line per request on stdout. Flume's token travels in the URL, so the
+# access log goes through a logger that redacts token= values and Authorization headers.
 accesslog = "-" if os.environ.get("ACCESS_LOG", "").lower() in ("1", "true", "yes") else None
+logger_class = "faultportal.logredact.RedactingGunicornLogger"
 errorlog = "-"
 
 # --- Prometheus (GET /metrics, faultportal/metrics.py) ----------------------------------------

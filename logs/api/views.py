@@ -18,7 +18,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.views import APIView
 
-from faultportal.api.authentication import ApiTokenAuthentication
+from faultportal.api.authentication import QueryTokenAuthentication
 from faultportal.api.errors import PayloadTooLarge, UnprocessableEntity
 from faultportal.api.permissions import IngestScope
 from logs.api.parsers import (
@@ -117,8 +117,9 @@ def idempotency_key(request) -> str | None:
 
 
 class LogUploadView(APIView):
-    # Token only: no session lookup (and so no CSRF) on the portal's busiest endpoint.
-    authentication_classes = [ApiTokenAuthentication]
+    # Token only: no session lookup (and so no CSRF) on the portal's busiest endpoint. The only
+    # endpoint that takes ?token= (Flume's sink cannot send headers).
+    authentication_classes = [QueryTokenAuthentication]
     permission_classes = [IngestScope]
     throttle_classes = [IngestRateThrottle]
     parser_classes = [PlainTextParser, FlumeEventsParser, UnlabelledBodyParser]
@@ -147,7 +148,13 @@ class LogUploadView(APIView):
             OpenApiParameter("host", str, description="Node name; default the sender's address."),
             OpenApiParameter("logtype", str, description=f"Default {DEFAULT_LOGTYPE!r}."),
             OpenApiParameter("file", str, description="Source file path on the node."),
-            OpenApiParameter("token", str, description="API token with the ingest scope."),
+            OpenApiParameter(
+                "token",
+                str,
+                description="API token with the ingest scope, for Flume's HTTP sink (it cannot "
+                "send headers); other senders use the Authorization header. This is the only "
+                "endpoint that takes a token in the URL.",
+            ),
             OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER),
         ],
         request={"text/plain": OpenApiTypes.STR, "application/json": OpenApiTypes.OBJECT},
