@@ -79,7 +79,9 @@ class TestAccess:
         assert response.json()["code"] == "not_authenticated"
 
     def test_a_token_without_read_scope_is_403(self, make_token):
-        response = APIClient().get(f"/api/faults/?token={make_token('ingest')}")
+        response = APIClient().get(
+            "/api/faults/", HTTP_AUTHORIZATION=f"Token {make_token('ingest')}"
+        )
         assert response.status_code == 403
         assert "read" in response.json()["detail"]
 
