@@ -4,7 +4,8 @@ Two body forms reach here: raw text (one line, as Flume's HTTP sink sends it, or
 newline-separated lines) and Flume's JSON event array `[{"headers": {...}, "body": "..."}]`.
 Nothing a sender writes is refused for its content: undecodable bytes and NULs become U+FFFD
 (and are counted), an over-long line is cut on a character boundary (and marked), a blank line
-is skipped. Only a body that is not what its Content-Type says is refused (InvalidBody).
+is skipped. Only a body that is not what its Content-Type says is refused (InvalidBody); in a JSON
+batch, an event that is not a Flume event is refused alone and the others are stored.
 """
 
 import codecs
@@ -60,6 +61,9 @@ class Batch:
     truncated: int = 0
     replaced: int = 0  # undecodable bytes, NULs and lone surrogates turned into U+FFFD
     warnings: list[str] = field(default_factory=list)
+    # JSON events refused for their shape, as {"event": index, "reason": …}: the other events
+    # of the batch are stored (docs/ingestion.md, "Partly invalid batches").
+    refused: list[dict] = field(default_factory=list)
 
 
 def codec_name(charset: str | None) -> str:
@@ -261,6 +265,23 @@ def _event_origin(headers: dict, index: int, default: Origin, batch: Batch) -> O
     )
 
 
+def _event_parts(event, index: int, origin: Origin, batch: Batch) -> tuple[Origin, str]:
+    """(origin, body) of one event; InvalidBody when the event is not a Flume event."""
+    if not isinstance(event, dict):
+        raise InvalidBody(f"Event {index} is not an object.")
+    headers = event.get("headers")
+    if headers is None:
+        headers = {}
+    elif not isinstance(headers, dict):
+        raise InvalidBody(f"Event {index}: 'headers' must be an object of strings.")
+    event_body = event.get("body")
+    if event_body is None:
+        event_body = ""
+    elif not isinstance(event_body, str):
+        raise InvalidBody(f"Event {index}: 'body' must be a string (the log line).")
+    return _event_origin(headers, index, origin, batch), event_body
+
+
 def batch_from_flume_json(
     body: bytes,
     *,
@@ -285,18 +306,16 @@ def batch_from_flume_json(
     if len(events) > limits.max_lines:  # each event holds at least one line
         builder.count_lines(len(events))
     for index, event in enumerate(events):
-        if not isinstance(event, dict):
-            raise InvalidBody(f"Event {index} is not an object; expected {_EVENT_SHAPE}.")
-        headers = event.get("headers")
-        if headers is None:
-            headers = {}
-        elif not isinstance(headers, dict):
-            raise InvalidBody(f"Event {index}: 'headers' must be an object of strings.")
-        event_body = event.get("body")
-        if event_body is None:
-            event_body = ""
-        elif not isinstance(event_body, str):
-            raise InvalidBody(f"Event {index}: 'body' must be a string (the log line).")
-        event_origin = _event_origin(headers, index, origin, builder.batch)
+        try:
+            event_origin, event_body = _event_parts(event, index, origin, builder.batch)
+        except InvalidBody as exc:  # this event only: the others are still stored
+            builder.batch.refused.append({"event": index, "reason": str(exc)})
+            continue
         builder.add_text_lines(event_body, event_origin, replaced_hint=replaced > 0)
+    if builder.batch.refused and not builder.batch.lines and not builder.batch.blank:
+        first = builder.batch.refused[0]["reason"]
+        raise InvalidBody(
+            f"No event of the batch is usable ({len(builder.batch.refused)} refused; the first: "
+            f"{first}); expected {_EVENT_SHAPE}."
+        )
     return builder.batch

@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOGTYPE = "hadoop"
 IDEMPOTENCY_KEY_MAX = 255
+# A partly invalid batch's answer names at most this many refused events (all are counted).
+MAX_REFUSED_LISTED = 100
 # A misconfigured agent repeats its mistake on every request: say so in the log at most this
 # often per token and problem, not once per line.
 WARNING_INTERVAL_SECONDS = 600
@@ -182,6 +184,11 @@ class LogUploadView(APIView):
         except TooManyLines as exc:
             raise PayloadTooLarge(str(exc)) from None
         if not batch.lines:
+            if batch.refused:
+                raise ParseError(
+                    f"No event of the batch holds a line to store; {len(batch.refused)} "
+                    f"refused, the first: {batch.refused[0]['reason']}"
+                )
             raise ParseError("The body holds only blank lines: nothing to store.")
         request._request.ingest_lines = len(batch.lines)  # for /metrics (logs/metrics.py)
 
@@ -209,6 +216,9 @@ class LogUploadView(APIView):
             request._request.ingest_replayed = True
         else:
             answer["rows"] = result.rows
+        if batch.refused:  # stored the others; these are permanently bad: do not resend them
+            answer["refused_events"] = len(batch.refused)
+            answer["refused"] = batch.refused[:MAX_REFUSED_LISTED]
         warnings += batch.warnings
         if warnings:
             answer["warnings"] = warnings
