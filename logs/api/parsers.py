@@ -2,7 +2,8 @@
 
 DRF hands custom parsers the raw request stream, where Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 does not apply (and its RequestDataTooBig would be an HTML 400 anyway): the limit is enforced
-here, reading at most INGEST_MAX_BODY_BYTES + 1 bytes. Decoding and splitting are
+here, keeping at most INGEST_MAX_BODY_BYTES + 1 bytes (a larger body is read and dropped, up to
+DRAIN_MAX_BYTES, so that its sender sees the 413). Decoding and splitting are
 logs/ingestion.py's job, so the same rules hold whatever the Content-Type.
 """
 
@@ -29,6 +30,23 @@ class RequestBody:
     charset: str | None
 
 
+# An over-limit body is still read (and thrown away) up to this many bytes before the 413 is
+# sent: Java's HttpURLConnection (Flume's HTTP sink) and Python's urllib write the whole body
+# before they read the answer, and a server that answers and closes first leaves them with a
+# broken pipe instead of the status, which the sink retries forever. Past this bound the 413
+# goes out unread (and the connection is closed): the sender still never gets a 2xx.
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+_DRAIN_CHUNK = 64 * 1024
+
+
+def _drain(stream, remaining: int) -> None:
+    while remaining > 0:
+        chunk = stream.read(min(_DRAIN_CHUNK, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
 def read_bounded(stream, parser_context) -> bytes:
     limit = settings.INGEST_MAX_BODY_BYTES
     too_large = PayloadTooLarge(
@@ -40,10 +58,13 @@ def read_bounded(stream, parser_context) -> bytes:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    if declared > limit:  # refuse before reading it
+    if declared > limit:  # not parsed; read and dropped (bounded) so the sender sees the 413
+        if declared <= DRAIN_MAX_BYTES:
+            _drain(stream, declared)
         raise too_large
     data = stream.read(limit + 1)
     if len(data) > limit:
+        _drain(stream, DRAIN_MAX_BYTES)
         raise too_large
     return data
 
