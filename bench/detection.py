@@ -6,7 +6,7 @@ The lines are a realistic mix from a busy cluster: mostly INFO block/container c
 DEBUG, WARN and ERROR lines (the errors with stack traces), lone stack-trace lines as Flume
 sends them, and a small share of real fault signatures. The catalogue is the built-in one,
 compiled in memory (no database needed); the figure is detection alone, to set against the
-per-line cost of ingestion measured in ../shared/research/ingest-measurements.md.
+per-line cost of ingestion measured in docs/sources.md §7.
 """
 
 import argparse
@@ -30,7 +30,7 @@ from diagnosis.models import FaultType  # noqa: E402
 from tests.diagnosis.loglines import LogLine, continuation, log4j  # noqa: E402
 
 # What a batch ingest spends per line without detection (18.3k lines/s, 100-line JSON batches,
-# research/ingest-measurements.md) and in event mode (one line per request, ~1.0k lines/s).
+# docs/sources.md §7) and in event mode (one line per request, ~1.0k lines/s).
 BATCH_US_PER_LINE = 1e6 / 18_300
 EVENT_US_PER_LINE = 1e6 / 1_010
 

@@ -2,7 +2,7 @@
 
 Two lines are the same fault when they differ only in the variable parts Hadoop fills in:
 numbers, ids of blocks, applications, containers and clients, addresses, paths, durations and
-sizes (research: peers.md §4, "Notes for the detector"). Each is replaced by a placeholder
+sizes (docs/sources.md §5). Each is replaced by a placeholder
 that still tells a reader what stood there, e.g.
 
     Container [pid=4733,containerID=container_e17_1700000000000_0042_01_000007] is running

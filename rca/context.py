@@ -42,7 +42,7 @@ MAX_PEERS = 3
 # An excerpt without timestamps is read against the last hour.
 EXCERPT_DEFAULT_WINDOW = timedelta(hours=1)
 
-# Cluster-level faults that make clients fail in bulk (peers.md §4, notes for the detector):
+# Cluster-level faults that make clients fail in bulk (docs/sources.md §5):
 # they are looked for on every host, whatever the subject's host.
 CLUSTER_UPSTREAM = (
     "namenode_safemode",

@@ -2,7 +2,7 @@
 
 Each check reads the latest snapshot (ClusterView) for the hosts a fault concerns and says
 which figures confirm or contradict it, with the threshold used. Thresholds are the defaults
-peers ship (research/peers.md §3.4, §4): capacity 75/80 %, any missing block, any dead node,
+peers ship (docs/sources.md §4, §5): capacity 75/80 %, any missing block, any dead node,
 NodeManager disk checker 90 %, DataNode dead after 10 min 30 s, max transfer threads 4096.
 A snapshot describes now, a fault may be older: "contradicts" often means "recovered since".
 """

@@ -7,7 +7,7 @@ For each fault type the subject shows:
 - precursors (FaultType.precursors) seen on the hosts concerned shortly before: a long GC pause
   before a ZooKeeper session expiry or a lost heartbeat becomes the leading cause;
 - a cluster-level fault at the same time (safe mode, HA failover) explains client-side floods
-  (peers.md §4, notes for the detector).
+  (docs/sources.md §5).
 Confidences are independent estimates in 0..1, not a distribution.
 """
 
@@ -49,7 +49,7 @@ MAX_CAUSES = 8
 MAX_STEPS = 12
 MAX_EVIDENCE_LINES = 60
 
-# Client-side faults a cluster-level fault causes in bulk (peers.md §4, notes for the detector).
+# Client-side faults a cluster-level fault causes in bulk (docs/sources.md §5).
 CLIENT_SIDE = ("hdfs_write_no_datanodes", "hdfs_block_missing", "rpc_connection_refused")
 
 # Why a precursor leads to what follows, where the catalogue's description does not say it.

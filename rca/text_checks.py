@@ -3,7 +3,7 @@
 Hadoop's messages carry figures and hints the catalogue's general text cannot: "No GCs
 detected" puts a pause on the host, not the heap; "0.0.0.0:8032" means the client has no
 ResourceManager address; "running 0 datanode(s)" versus "all excluded" separates a dead HDFS
-from a network problem (peers.md §4).
+from a network problem (docs/sources.md §5).
 """
 
 import re

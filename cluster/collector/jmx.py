@@ -1,7 +1,7 @@
 """NameNode: read its JMX beans and turn them into cluster figures and DataNode rows.
 
 One request per NameNode, `/jmx?qry=Hadoop:service=NameNode,name=*`, returns every bean we need
-(research: peers.md §3.1-3.2): FSNamesystemState (capacity, DataNode counts, FSState),
+(docs/sources.md §1-2): FSNamesystemState (capacity, DataNode counts, FSState),
 FSNamesystem (MissingBlocks and CorruptBlocks live only here), NameNodeInfo (LiveNodes,
 DeadNodes, DecomNodes: JSON inside a string, parsed a second time; Safemode tip) and
 NameNodeStatus (HA State).

@@ -1,6 +1,6 @@
 """ResourceManager: find the active one, read its cluster metrics and NodeManager list.
 
-research: peers.md §3.3. `/ws/v1/cluster/info` answers on every ResourceManager (a standby too)
+docs/sources.md §3. `/ws/v1/cluster/info` answers on every ResourceManager (a standby too)
 and says `haState`; metrics and nodes are read from the ACTIVE one only, without following
 redirects — a standby redirects REST calls to the active, which would make it look active.
 """

@@ -30,7 +30,7 @@ from logs.volume import LEVELS, log_volume_hourly
 
 NEWEST_FAULTS = 12
 CAPACITY_HISTORY = timedelta(days=7)
-# Ambari's default for the pending-deletion alert (research: peers.md §3.4).
+# Ambari's default for the pending-deletion alert (docs/sources.md §4).
 PENDING_DELETION_WARNING = 100_000
 LEVEL_CSS = {level: f"lv-{level.lower()}" for level in LEVELS}
 SEVERE = ("FATAL", "ERROR", "WARN")

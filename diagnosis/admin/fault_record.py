@@ -1,6 +1,6 @@
 """The fault list operators work from.
 
-Kept cheap on purpose (research/style-anchors.md §2a): no filter reads system_logs, the type
+Kept cheap on purpose (docs/sources.md §6): no filter reads system_logs, the type
 filter lists the small fault_types table, no unfiltered COUNT, no facets; search uses exact or
 prefix matches on indexed or small columns, or the id.
 """

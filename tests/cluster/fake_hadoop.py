@@ -1,6 +1,6 @@
 """A stand-in for Hadoop daemons' web ports: real HTTP on loopback, answers shaped like Hadoop 3.
 
-The shapes follow the Hadoop 3 sources and documentation (research: peers.md §3): the JMX JSON
+The shapes follow the Hadoop 3 sources and documentation (docs/sources.md §1-3): the JMX JSON
 servlet's {"beans": [...]} with `qry` ObjectName patterns, NameNodeInfo's LiveNodes/DeadNodes as
 JSON inside a string keyed by "host:xferPort", and the ResourceManager's clusterInfo,
 clusterMetrics and nodes resources. A standby ResourceManager answers /ws/v1/cluster/info and
