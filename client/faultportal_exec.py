@@ -167,6 +167,15 @@ def _kill_group(pid, signum):
         os.killpg(pid, signum)
 
 
+def child_environment():
+    """The wrapped command's environment: ours without the token.
+
+    The command needs nothing of the portal's, and a token in its environment is readable by
+    every process of the same user (`ps e`, /proc/<pid>/environ) for as long as it runs.
+    """
+    return {name: value for name, value in os.environ.items() if name != "FAULTPORTAL_TOKEN"}
+
+
 def run_command(
     argv,
     timeout=None,
@@ -209,6 +218,7 @@ def run_command(
                 stderr=subprocess.PIPE,
                 start_new_session=True,
                 close_fds=True,
+                env=child_environment(),
             )
         except OSError as exc:
             missing = exc.errno == errno.ENOENT

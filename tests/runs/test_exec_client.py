@@ -347,3 +347,14 @@ def test_an_interrupted_wrapper_stops_the_command_and_reports_it_aborted(portal,
         os.kill(int(pidfile.read_text()), 0)  # the command went with it (and was reaped)
     [run] = runs_of(portal, script)
     assert (run["status"], run["exit_code"]) == ("aborted", 143)
+
+
+def test_the_command_never_sees_the_token_in_its_environment(spool):
+    """`ps e` and /proc/<pid>/environ would show it to every process of the job's user."""
+    result = run_client(
+        "--script", "env-check", "--",
+        "sh", "-c", 'echo "token=${FAULTPORTAL_TOKEN-unset} url=${FAULTPORTAL_URL-unset}"',
+        url=closed_port_url(), token="fpt_secret_in_env", spool=spool,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert result.stdout.startswith(b"token=unset url=http://127.0.0.1:")
