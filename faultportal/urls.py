@@ -8,11 +8,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from faultportal import errors
+from faultportal.favicon import favicon_view
 from faultportal.health import HealthView
 from faultportal.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon_view, name="favicon"),
     path("api/health", HealthView.as_view(), name="health"),
     path("metrics", metrics_view, name="metrics"),
     # API documentation: the OpenAPI 3 schema and Swagger UI (served from local static files).
