@@ -6,6 +6,7 @@ class FaultportalConfig(AppConfig):
     verbose_name = "Portal access"
 
     def ready(self):
+        from faultportal import checks  # noqa: F401 (registers the system checks)
         from faultportal.metrics import metrics_collector_register
         from faultportal.prune_metrics import prune_progress
 

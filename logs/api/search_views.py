@@ -6,7 +6,12 @@ GET /api/logs/{id}/context         the lines around one line on its host and str
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,6 +45,8 @@ class SearchTimeout(exceptions.APIException):
     default_code = "search_timeout"
 
 
+# Its own schema name: the fault API's LogLineSerializer is another shape ("LogLine").
+@extend_schema_serializer(component_name="SearchLogLine")
 class LogLineSerializer(serializers.ModelSerializer):
     """One stored line: the event (message) with its trace (the stack-trace lines that came
     with it), as received; the text is data, never markup."""
