@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cluster.models import ClusterStatus
+from cluster.thresholds import Limits, thresholds_current
 from diagnosis.models import FaultRecord
 from logs.models import SEVERE_LEVELS, LogLevel, SystemLog
 from rca.excerpt import excerpt_parse
@@ -129,6 +130,9 @@ class ClusterView:
     stale: bool
     cluster: StatusRow | None
     nodes: list[StatusRow]
+    # The operator's metric thresholds (metric_thresholds), so checks judge by the same limits
+    # that raise the faults.
+    limits: Limits = field(default_factory=dict)
 
     def value(self, name: str):
         return self.cluster.metrics.get(name) if self.cluster else None
@@ -494,6 +498,7 @@ def cluster_view(*, hosts: list[str], now: datetime) -> ClusterView | None:
         stale=age > settings.CLUSTER_STATUS_STALE_SECONDS,
         cluster=_status_row(cluster_row) if cluster_row else None,
         nodes=nodes,
+        limits=thresholds_current(),
     )
 
 

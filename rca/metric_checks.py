@@ -1,28 +1,36 @@
 """Cluster-status checks per fault type: the catalogue's "confirm" metrics, made executable.
 
 Each check reads the latest snapshot (ClusterView) for the hosts a fault concerns and says
-which figures confirm or contradict it, with the threshold used. Thresholds are the defaults
-peers ship (docs/sources.md §4, §5): capacity 75/80 %, any missing block, any dead node,
-NodeManager disk checker 90 %, DataNode dead after 10 min 30 s, max transfer threads 4096.
+which figures confirm or contradict it, with the threshold used. HDFS capacity and host CPU
+and memory are judged by the operator's metric thresholds (docs/thresholds.md), the same rows
+that raise the faults; the rest are Hadoop's own defaults named below: NodeManager disk checker
+90 %, DataNode dead after 10 min 30 s, max transfer threads 4096 (docs/sources.md §4, §5).
 A snapshot describes now, a fault may be older: "contradicts" often means "recovered since".
 """
 
 from collections.abc import Callable
 
+from cluster.thresholds import (
+    HDFS_CAPACITY_HIGH,
+    HOST_CPU_HIGH,
+    HOST_MEMORY_HIGH,
+    Limit,
+)
 from rca.context import ClusterView, DiagnosisContext, StatusRow
 from rca.findings import CONFIRMS, CONTEXT, CONTRADICTS, CauseHint, Finding
 
-CAPACITY_WARN_PCT = 75.0
-CAPACITY_CRIT_PCT = 80.0
+# Portal thresholds (HDFS capacity, host CPU and memory) are not here: they are the operator's
+# metric_thresholds rows (docs/thresholds.md), read through the view. What follows are Hadoop's
+# own defaults that a check compares with, not thresholds the portal chooses.
 HDFS_FULL_PCT = 95.0
+# yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage: past it the
+# NodeManager marks the disk bad.
 DISK_FULL_PCT = 90.0
 NON_DFS_SHARE = 0.2
 HEAP_NEAR_MAX = 0.9
 FD_NEAR_LIMIT = 0.9
 XCEIVER_LIMIT = 4096
 DEAD_AFTER_SECONDS = 630
-HOST_MEMORY_FULL_PCT = 95.0
-HOST_CPU_FULL_PCT = 95.0
 SMALL_CLUSTER_DATANODES = 3  # dfs.replication's default
 
 Check = Callable[[DiagnosisContext, ClusterView], list[Finding]]
@@ -38,6 +46,13 @@ def _cluster(view: ClusterView, name: str, value, threshold: str, verdict: str, 
 
 def _node(row: StatusRow, name: str, value, threshold: str, verdict: str, note: str, **kw):
     return Finding(name, value, threshold, verdict, row.label, note, **kw)
+
+
+def _limit(view: ClusterView, code: str, *, critical: bool) -> float | None:
+    """The operator's critical value (or, without one, the raise value) for a metric type."""
+    limit = view.limits.get(code, Limit())
+    value = limit.critical_at if critical else limit.raise_at
+    return value if value is not None else (limit.raise_at if critical else limit.critical_at)
 
 
 def _capacity_pct(metrics: dict) -> float | None:
@@ -111,15 +126,17 @@ def _jvm_findings(rows: list[StatusRow]) -> list[Finding]:
 
 def _host_pressure(ctx: DiagnosisContext, view: ClusterView) -> list[Finding]:
     found = []
+    memory_full = _limit(view, HOST_MEMORY_HIGH, critical=True)
+    cpu_full = _limit(view, HOST_CPU_HIGH, critical=True)
     for row in view.nodes_of(_hosts(ctx), role="host"):
         memory = row.metrics.get("memory_used_pct")
-        if memory is not None and memory >= HOST_MEMORY_FULL_PCT:
+        if memory is not None and memory_full is not None and memory >= memory_full:
             found.append(
                 _node(
                     row,
                     "memory_used_pct",
                     memory,
-                    f">= {HOST_MEMORY_FULL_PCT:.0f} %",
+                    f">= {memory_full:g} %",
                     CONFIRMS,
                     "host memory exhausted",
                     cause=CauseHint(
@@ -134,13 +151,13 @@ def _host_pressure(ctx: DiagnosisContext, view: ClusterView) -> list[Finding]:
                 )
             )
         cpu = row.metrics.get("cpu_pct")
-        if cpu is not None and cpu >= HOST_CPU_FULL_PCT:
+        if cpu is not None and cpu_full is not None and cpu >= cpu_full:
             found.append(
                 _node(
                     row,
                     "cpu_pct",
                     cpu,
-                    f">= {HOST_CPU_FULL_PCT:.0f} %",
+                    f">= {cpu_full:g} %",
                     CONFIRMS,
                     "host CPU saturated",
                     cause=CauseHint(
@@ -203,6 +220,8 @@ def check_datanode_volume_failure(ctx, view):
 def check_datanode_out_of_space(ctx, view):
     found = []
     cluster_pct = _capacity_pct(view.cluster.metrics) if view.cluster else None
+    capacity_warn = _limit(view, HDFS_CAPACITY_HIGH, critical=False)
+    capacity_crit = _limit(view, HDFS_CAPACITY_HIGH, critical=True)
     node_full = False
     for row in view.nodes_of(_hosts(ctx), role="datanode"):
         pct = _capacity_pct(row.metrics)
@@ -213,7 +232,7 @@ def check_datanode_out_of_space(ctx, view):
             CONFIRMS
             if pct >= DISK_FULL_PCT
             else CONTRADICTS
-            if pct < CAPACITY_WARN_PCT
+            if capacity_warn is not None and pct < capacity_warn
             else CONTEXT
         )
         found.append(
@@ -265,14 +284,14 @@ def check_datanode_out_of_space(ctx, view):
                     "host disk usage pushed by the node's script",
                 )
             )
-    if cluster_pct is not None:
-        if cluster_pct >= CAPACITY_CRIT_PCT:
+    if cluster_pct is not None and capacity_crit is not None:
+        if cluster_pct >= capacity_crit:
             found.append(
                 _cluster(
                     view,
                     "capacity used %",
                     round(cluster_pct, 1),
-                    f">= {CAPACITY_CRIT_PCT:.0f} %",
+                    f">= {capacity_crit:g} %",
                     CONFIRMS,
                     "HDFS as a whole is nearly full",
                     cause=CauseHint(
@@ -292,7 +311,7 @@ def check_datanode_out_of_space(ctx, view):
                     view,
                     "capacity used %",
                     round(cluster_pct, 1),
-                    f">= {CAPACITY_CRIT_PCT:.0f} %",
+                    f">= {capacity_crit:g} %",
                     CONTEXT,
                     "the cluster has room while this node is full",
                     cause=CauseHint(
