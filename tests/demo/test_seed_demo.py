@@ -17,6 +17,7 @@ from diagnosis.models import FaultEvent, FaultRecord, FaultType
 from faultportal.models import ApiToken
 from logs.models import LogLevel, SystemLog
 from runs.models import ExecLog
+from tests.demo.lines import other_host_line
 
 pytestmark = pytest.mark.django_db
 
@@ -104,13 +105,6 @@ def test_a_second_run_adds_nothing(demo, capsys):
     assert out.startswith("Demo data already loaded (12 hosts, ")
     assert "Use --reset to replace it." in out
     assert table_counts() == before
-
-
-def other_host_line(host: str = "prod-dn01") -> SystemLog:
-    """A line of a host outside the demo cluster: what a real cluster's data looks like."""
-    return SystemLog.objects.create(
-        host=host, logtype="hdfs", level="INFO", message="m", raw="r", received_at=timezone.now()
-    )
 
 
 def test_a_second_run_adds_nothing_even_beside_other_lines(demo, capsys):

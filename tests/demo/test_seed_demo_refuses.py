@@ -2,26 +2,19 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from cluster.models import ClusterStatus
 from diagnosis.models import FaultRecord
 from faultportal.models import ApiToken
 from logs.models import SystemLog
 from runs.models import ExecLog
+from tests.demo.lines import other_host_line
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_stops_with_a_clear_message_when_other_hosts_have_lines():
-    SystemLog.objects.create(
-        host="prod-dn07",
-        logtype="hdfs",
-        level="INFO",
-        message="m",
-        raw="r",
-        received_at=timezone.now(),
-    )
+    other_host_line("prod-dn07")
     with pytest.raises(CommandError) as refused:
         call_command("seed_demo", "--no-progress")
     message = str(refused.value)
