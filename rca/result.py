@@ -97,7 +97,8 @@ class EvidenceSerializer(serializers.Serializer):
 
 
 class SubjectSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=("fault", "log_text"))
+    kind = serializers.ChoiceField(choices=("fault", "log_text", "incident"))
+    incident_id = serializers.IntegerField(allow_null=True, required=False)
     fault_id = serializers.IntegerField(allow_null=True)
     fault_type = serializers.CharField(allow_null=True, max_length=64)
     fault_types = serializers.ListField(child=serializers.CharField(max_length=64))

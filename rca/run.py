@@ -62,6 +62,35 @@ def fault_diagnose(*, fault: FaultRecord, actor: str, use_llm: bool = True) -> D
     return diagnosis
 
 
+def incident_diagnose(*, incident, actor: str, use_llm: bool = False) -> Diagnosis:
+    """Diagnose an incident from its evidence (diagnosis/engine/incident.py); the answer is kept
+    in its history and as the incident's latest diagnosis. With use_llm the LLM reads the
+    evidence too: call this from a background worker, never from a request thread."""
+    from rca.incident import incident_llm_result, incident_result
+    from diagnosis.models import Incident
+
+    result = incident_result(incident)
+    if use_llm and llm_enabled():
+        try:
+            result = incident_llm_result(result)
+        except LLMError as exc:
+            logger.warning("LLM diagnosis of incident %s not used: %s", incident.pk, exc)
+            result = {**result, "llm_error": str(exc)[:1000]}
+    with transaction.atomic():
+        diagnosis = Diagnosis.objects.create(
+            incident=incident,
+            engine=result["engine"],
+            result=result,
+            host=", ".join(incident.hosts)[:255],
+            requested_by=actor[:150],
+        )
+        Incident.objects.filter(pk=incident.pk).filter(
+            Q(diagnosed_at__isnull=True) | Q(diagnosed_at__lte=diagnosis.created_at)
+        ).update(diagnosis=result, diagnosed_at=diagnosis.created_at)
+    incident.diagnosis, incident.diagnosed_at = result, diagnosis.created_at
+    return diagnosis
+
+
 def log_excerpt_diagnose(
     *, log_text: str, host: str = "", actor: str, use_llm: bool = True
 ) -> Diagnosis:

@@ -317,3 +317,101 @@ def test_the_incident_resolves_when_its_faults_are_resolved_and_reopens_with_the
     services.fault_reopen(fault=incident.faults.first(), actor="alice")
     incident.refresh_from_db()
     assert incident.status == Incident.Status.OPEN
+
+
+# --- Diagnosis per incident (must show 1a's top cause, must show 2) ---------------------------
+
+
+def diagnose(incident: Incident) -> dict:
+    from diagnosis.engine.run import incident_diagnose
+
+    incident.refresh_from_db()
+    return incident_diagnose(incident=incident, actor="alice").result
+
+
+def test_the_top_cause_of_a_cut_off_host_is_the_network_to_the_peer_above_every_other():
+    ingest(cut_off("worker17"))
+    (incident,) = active_incidents()
+    result = diagnose(incident)
+
+    causes = result["probable_causes"]
+    assert causes[0]["title"] == "network: master1 unreachable"
+    assert all(causes[0]["confidence"] > c["confidence"] for c in causes[1:])
+    # The explanation cites the evidence; the steps are concrete to the peer and the host.
+    assert "worker17 reports master1 unreachable" in causes[0]["explanation"]
+    assert "From worker17: nc -zv master1 8030  (RM scheduler)" in result["remediation"]
+    assert "From worker17: nc -zv master1 9000  (NameNode RPC)" in result["remediation"]
+    assert any("getent hosts master1" in step for step in result["remediation"])
+    # The lease and allocator faults are symptoms, never causes of their own.
+    symptom_types = {s["fault_type"] for s in result["symptoms"]}
+    assert {"hdfs_lease_renew_failed", "rm_contact_failed"} <= symptom_types
+    cause_types = {c["fault_type"] for c in causes}
+    assert not cause_types & {"hdfs_lease_renew_failed", "rm_contact_failed", "hdfs_lease_expired"}
+    incident.refresh_from_db()
+    assert incident.diagnosis["probable_causes"][0]["title"] == "network: master1 unreachable"
+
+
+def test_one_more_corroborating_signal_raises_the_confidence():
+    ingest(cut_off("worker17"))
+    (incident,) = active_incidents()
+    alone = diagnose(incident)["probable_causes"][0]
+
+    # A second host that cannot reach master1 either: an independent witness.
+    ingest(cut_off("worker18", start=20))
+    incident.refresh_from_db()
+    two_hosts = diagnose(incident)["probable_causes"][0]
+    assert two_hosts["title"] == alone["title"] == "network: master1 unreachable"
+    assert two_hosts["confidence"] > alone["confidence"]
+
+    # The portal's own collector cannot reach master1's NameNode: cluster_status agrees.
+    services.fault_metric_raise(
+        code="namenode_unreachable",
+        key="master1",
+        host="master1",
+        title="NameNode master1 unreachable",
+        seen_at=T0 + timedelta(seconds=50),
+        sample="GET http://master1:9870/jmx: [Errno 113] No route to host",
+    )
+    incident.refresh_from_db()
+    assert incident.faults.filter(fault_type__code="namenode_unreachable").exists()
+    with_metric = diagnose(incident)["probable_causes"][0]
+    assert with_metric["confidence"] > two_hosts["confidence"]
+
+
+def test_a_peer_that_still_logs_makes_host_down_less_likely_and_the_network_more():
+    from logs.models import SystemLog
+
+    ingest(cut_off("worker17"))
+    (incident,) = active_incidents()
+    before = {c["title"]: c["confidence"] for c in diagnose(incident)["probable_causes"]}
+    SystemLog.objects.create(
+        host="master1",
+        logtype="hadoop",
+        log_time=T0 + timedelta(seconds=20),
+        level="INFO",
+        component="org.apache.hadoop.hdfs.server.namenode.FSNamesystem",
+        message="Roll Edit Log from 10.0.0.2",
+        raw="… INFO … Roll Edit Log from 10.0.0.2",
+        received_at=T0 + timedelta(seconds=21),
+    )
+    after = {c["title"]: c["confidence"] for c in diagnose(incident)["probable_causes"]}
+    down = "master1 down (the host or its daemons stopped)"
+    assert after["network: master1 unreachable"] > before["network: master1 unreachable"]
+    assert after.get(down, 0) < before[down]
+
+
+def test_a_dead_datanode_is_diagnosed_as_down_with_the_missing_blocks_as_symptom():
+    ingest(dead_datanode_lines())
+    services.fault_metric_raise(
+        code="hdfs_missing_blocks",
+        key="cluster",
+        host="",
+        title="3 missing HDFS blocks",
+        seen_at=T0 + timedelta(seconds=60),
+        sample="MissingBlocks=3 CorruptBlocks=0 (NameNode nn1)",
+        severity="critical",
+    )
+    (incident,) = active_incidents()
+    result = diagnose(incident)
+    assert result["probable_causes"][0]["title"] == "DataNode 10.0.0.5 down"
+    assert "hdfs_missing_blocks" in {s["fault_type"] for s in result["symptoms"]}
