@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
-from diagnosis.models import FaultEvent, FaultRecord, Severity
+from diagnosis.models import FaultEvent, FaultRecord, Incident, Severity
 from diagnosis.services import ACTIVE_STATUSES
 from logs.models import SystemLog
 
@@ -88,3 +88,33 @@ def faults_for_host(*, host: str, limit: int) -> list[FaultRecord]:
         .annotate(inactive=inactive)
         .order_by("inactive", "-last_seen", "-id")[:limit]
     )
+
+
+# --- Incidents ----------------------------------------------------------------------------------
+
+INCIDENT_ACTIVE = (Incident.Status.OPEN, Incident.Status.ACKNOWLEDGED)
+
+
+def incident_list() -> QuerySet[Incident]:
+    """Incidents, most recent activity first (ties by id), without their diagnosis body."""
+    return Incident.objects.order_by("-last_seen", "-id")
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    incident: Incident
+    faults: list[FaultRecord]  # causes first, then symptoms; each by first seen
+
+
+def incident_detail(*, incident_id: int) -> IncidentDetail:
+    """An incident with its faults (two queries); Incident.DoesNotExist if absent."""
+    incident = Incident.objects.get(pk=incident_id)
+    faults = list(
+        fault_list().filter(incident=incident).order_by("is_symptom", "first_seen", "id")[:200]
+    )
+    return IncidentDetail(incident=incident, faults=faults)
+
+
+def incidents_active_newest(*, limit: int) -> list[Incident]:
+    """The active incidents with the most recent activity (one query)."""
+    return list(incident_list().filter(status__in=INCIDENT_ACTIVE)[:limit])

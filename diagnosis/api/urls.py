@@ -3,6 +3,7 @@ POST to them, and a redirect would turn the POST into a GET."""
 
 from django.urls import re_path
 
+from diagnosis.api.incident_views import IncidentDetailView, IncidentListView
 from diagnosis.api.views import FaultDetailView, FaultListView, FaultTransitionView
 
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
         FaultTransitionView.as_view(),
         name="fault-transition",
     ),
+    re_path(r"^incidents/?$", IncidentListView.as_view(), name="incident-list"),
+    re_path(r"^incidents/(?P<pk>[0-9]+)/?$", IncidentDetailView.as_view(), name="incident-detail"),
 ]

@@ -5,9 +5,11 @@ from faultportal.api.errors import PayloadTooLarge
 
 
 class DiagnoseRequestSerializer(serializers.Serializer):
-    """Exactly one subject: a stored fault, or a pasted log excerpt (with its host if known)."""
+    """Exactly one subject: a stored fault, an incident, or a pasted log excerpt (with its host
+    if known)."""
 
     fault_id = serializers.IntegerField(required=False, min_value=1)
+    incident_id = serializers.IntegerField(required=False, min_value=1)
     log_text = serializers.CharField(required=False, trim_whitespace=False)
     host = serializers.CharField(required=False, allow_blank=True, max_length=255)
     engine = serializers.ChoiceField(
@@ -27,8 +29,14 @@ class DiagnoseRequestSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        if ("fault_id" in attrs) == ("log_text" in attrs):
-            raise serializers.ValidationError("Send exactly one of fault_id or log_text.")
+        if sum(key in attrs for key in ("fault_id", "incident_id", "log_text")) != 1:
+            raise serializers.ValidationError(
+                "Send exactly one of fault_id, incident_id or log_text."
+            )
+        if "incident_id" in attrs and attrs.get("host"):
+            raise serializers.ValidationError(
+                {"host": ["host goes with log_text; an incident carries its own hosts."]}
+            )
         if "fault_id" in attrs and attrs.get("host"):
             raise serializers.ValidationError(
                 {"host": ["host goes with log_text; a fault carries its own host."]}

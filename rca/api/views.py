@@ -7,12 +7,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diagnosis.models import FaultRecord
+from diagnosis.models import FaultRecord, Incident
 from faultportal.api.errors import PayloadTooLarge
 from faultportal.api.permissions import DiagnoseScope, actor_name
 from rca.api.serializers import DiagnoseRequestSerializer
 from rca.api.throttles import DiagnoseRateThrottle
-from rca.run import fault_diagnose, log_excerpt_diagnose
+from rca.run import fault_diagnose, incident_diagnose, log_excerpt_diagnose
 
 # JSON escaping can make a text up to six times longer (\u0001); beyond that the body cannot
 # hold an acceptable log_text, so it is refused before it is read.
@@ -48,7 +48,12 @@ class DiagnoseView(APIView):
         data = serializer.validated_data
         use_llm = data["engine"] == "auto"
         actor = actor_name(request)
-        if "fault_id" in data:
+        if "incident_id" in data:
+            incident = Incident.objects.filter(pk=data["incident_id"]).first()
+            if incident is None:
+                raise NotFound(f"No incident with id {data['incident_id']}.")
+            diagnosis = incident_diagnose(incident=incident, actor=actor, use_llm=False)
+        elif "fault_id" in data:
             fault = FaultRecord.objects.select_related("fault_type").filter(pk=data["fault_id"])
             fault = fault.first()
             if fault is None:
