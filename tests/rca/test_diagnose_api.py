@@ -113,7 +113,7 @@ def test_sessions_need_the_operator_permission(client):
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({}, "non_field_errors", "Send exactly one of fault_id or log_text."),
+        ({}, "non_field_errors", "Send exactly one of fault_id, incident_id or log_text."),
         ({"fault_id": 1, "log_text": "x"}, "non_field_errors", "Send exactly one of"),
         ({"fault_id": "abc"}, "fault_id", "A valid integer is required."),
         ({"fault_id": 0}, "fault_id", "greater than or equal to 1"),
