@@ -54,6 +54,24 @@ class FaultTypeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class IncidentFilter(admin.SimpleListFilter):
+    """?incident=<id>: the faults of one incident (linked from the incident list; no choices
+    are listed, which would read every incident)."""
+
+    title = "incident"
+    parameter_name = "incident"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, f"incident {value}")] if value and value.isdigit() else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(incident_id=int(value))
+        return queryset
+
+
 class LastSeenFilter(admin.SimpleListFilter):
     title = "last seen"
     parameter_name = "seen"
@@ -103,7 +121,14 @@ class FaultRecordAdmin(admin.ModelAdmin):
         "lines_link",
     ]
     list_display_links = ["id", "title"]
-    list_filter = ["status", "severity", FaultTypeFilter, LastSeenFilter, "is_regression"]
+    list_filter = [
+        "status",
+        "severity",
+        FaultTypeFilter,
+        LastSeenFilter,
+        "is_regression",
+        IncidentFilter,
+    ]
     list_select_related = ["fault_type"]
     search_fields = ["=host", "^title", "=fingerprint"]
     search_help_text = "Exact host, title prefix, fingerprint, or a fault id."
