@@ -203,6 +203,8 @@ SPECTACULAR_SETTINGS = {
         "ExecRunFinishStatusEnum": "runs.services.FINISHED_STATUS_CHOICES",
         "FaultStatusEnum": "diagnosis.models.FaultRecord.Status",
         "SeverityEnum": "diagnosis.models.Severity",
+        "IncidentStatusEnum": "diagnosis.models.Incident.Status",
+        "IncidentKindEnum": "diagnosis.models.Incident.Kind",
     },
     # Served from the portal's own static files (drf-spectacular-sidecar): no CDN, works offline.
     "SWAGGER_UI_DIST": "SIDECAR",

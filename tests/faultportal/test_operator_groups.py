@@ -67,9 +67,11 @@ def test_both_groups_exist_with_their_permissions():
         ("diagnosis", "view_faultevent"),
         ("diagnosis", "view_diagnosis"),
         ("cluster", "view_metricthreshold"),
+        ("diagnosis", "view_incident"),
     }
     # Operators tune the metric thresholds as they tune the fault-type catalogue.
     assert perms("operator") == viewer | {
+        ("diagnosis", "change_incident"),
         ("diagnosis", "change_faultrecord"),
         ("diagnosis", "add_faulttype"),
         ("diagnosis", "change_faulttype"),
