@@ -12,6 +12,9 @@ Faults another cause explains (the lease renewer, the ApplicationMaster's RM hea
 missing blocks of a dead DataNode) are listed as symptoms and never ranked as causes.
 """
 
+import copy
+import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,6 +23,17 @@ from django.utils import timezone
 
 from diagnosis.models import FaultRecord, FaultType, Incident
 from logs.models import SystemLog
+from rca.llm import LLMError, llm_chat, reply_parse
+from rca.prompt import (
+    LINE_CAP,
+    REPLY_SHAPE,
+    SYSTEM_TEMPLATE,
+    USER_TEMPLATE,
+    _cap,
+    _fit,
+    _redact_all,
+)
+from rca.result import InvalidResult, llm_reply_validate, result_validate
 
 Kind = Incident.Kind
 Subject = FaultType.Subject
@@ -397,25 +411,9 @@ def incident_llm_result(rules_result: dict) -> dict:
     """The LLM's reading of the incident's evidence, merged into the rules' result.
 
     The model sees the same delimited, redacted, size-capped data block as for a fault
-    (diagnosis/engine/prompt.py): the incident, its faults, their lines and the rules' ranked
+    (rca/prompt.py): the incident, its faults, their lines and the rules' ranked
     causes with their signals. LLMError when it cannot answer.
     """
-    import copy
-    import json
-    import secrets
-
-    from rca.llm import LLMError, llm_chat, reply_parse
-    from rca.prompt import (
-        LINE_CAP,
-        REPLY_SHAPE,
-        SYSTEM_TEMPLATE,
-        USER_TEMPLATE,
-        _cap,
-        _fit,
-        _redact_all,
-    )
-    from rca.result import InvalidResult, llm_reply_validate, result_validate
-
     if not settings.LLM_MODEL:
         raise LLMError("LLM_MODEL is not set")
     evidence = rules_result["evidence"]

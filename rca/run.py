@@ -10,8 +10,9 @@ import logging
 from django.db import transaction
 from django.db.models import Q
 
-from diagnosis.models import Diagnosis, FaultEvent, FaultRecord
+from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, Incident
 from rca.context import DiagnosisContext, context_for_excerpt, context_for_fault
+from rca.incident import incident_llm_result, incident_result
 from rca.llm import LLMError, llm_diagnose, llm_enabled
 from rca.rules import rules_diagnose
 
@@ -63,12 +64,9 @@ def fault_diagnose(*, fault: FaultRecord, actor: str, use_llm: bool = True) -> D
 
 
 def incident_diagnose(*, incident, actor: str, use_llm: bool = False) -> Diagnosis:
-    """Diagnose an incident from its evidence (diagnosis/engine/incident.py); the answer is kept
+    """Diagnose an incident from its evidence (rca/incident.py); the answer is kept
     in its history and as the incident's latest diagnosis. With use_llm the LLM reads the
     evidence too: call this from a background worker, never from a request thread."""
-    from rca.incident import incident_llm_result, incident_result
-    from diagnosis.models import Incident
-
     result = incident_result(incident)
     if use_llm and llm_enabled():
         try:

@@ -323,7 +323,7 @@ def test_the_incident_resolves_when_its_faults_are_resolved_and_reopens_with_the
 
 
 def diagnose(incident: Incident) -> dict:
-    from diagnosis.engine.run import incident_diagnose
+    from rca.run import incident_diagnose
 
     incident.refresh_from_db()
     return incident_diagnose(incident=incident, actor="alice").result
