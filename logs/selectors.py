@@ -270,17 +270,29 @@ def system_log_search(
     limit: int = 50,
     fields=SEARCH_FIELDS,
     scan_seconds: float = SEARCH_SCAN_SECONDS,
+    scan_window_rows: int | None = None,
 ) -> SearchPage:
     """One page of the lines matching `filters`; every statement under SEARCH_STATEMENT_SECONDS
     (SearchTooSlow otherwise: a query must never hold a worker)."""
     with _statement_limit(SEARCH_STATEMENT_SECONDS):
         return _search(
-            filters=filters, after=after, limit=limit, fields=fields, scan_seconds=scan_seconds
+            filters=filters,
+            after=after,
+            limit=limit,
+            fields=fields,
+            scan_seconds=scan_seconds,
+            scan_window_rows=scan_window_rows or SEARCH_SCAN_WINDOW_ROWS,
         )
 
 
 def _search(
-    *, filters: LogFilters, after: Position | None, limit: int, fields, scan_seconds: float
+    *,
+    filters: LogFilters,
+    after: Position | None,
+    limit: int,
+    fields,
+    scan_seconds: float,
+    scan_window_rows: int,
 ) -> SearchPage:
     """One page of the lines matching `filters`, newest first (log_time, then id), after `after`.
 
@@ -332,7 +344,7 @@ def _search(
     # scan on, window by window, within the time budget.
     started = time.monotonic()
     while True:
-        edge = _window_edge(rest, SEARCH_SCAN_WINDOW_ROWS)
+        edge = _window_edge(rest, scan_window_rows)
         window = rest if edge is None else _not_older_than(rest, edge)
         found += _newest(_with_terms(window, query), fields, limit + 1 - len(found))
         if len(found) > limit or edge is None:

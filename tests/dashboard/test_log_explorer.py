@@ -13,9 +13,8 @@ from django.utils import timezone
 from dashboard.pages.logs import log_explorer_url
 from tests.dashboard.pages_data import HOSTILE, add_fault, add_line
 
-# Committed rows (InnoDB adds a row to its FULLTEXT index at commit), and the migrated data
-# (fault catalogue, groups) restored after each test for the tests that follow.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed rows: InnoDB adds a row to its FULLTEXT index at commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HOST = "dn01.example.com"
 
