@@ -22,6 +22,8 @@ PORTAL_TABLES = CONTRACT_TABLES | {
     "prune_runs",
     "log_sources",
     "incidents",
+    "metric_thresholds",
+    "threshold_breaches",
 }
 # SQLite only: the log search's FTS5 table and the shadow tables FTS5 keeps its index in.
 SQLITE_SEARCH_TABLES = {
