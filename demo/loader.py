@@ -26,7 +26,7 @@ from demo.incidents import incident_story
 from demo.lines import Ids, Line, to_system_log
 from demo.snapshots import Snapshots, snapshot_times
 from demo.topology import HOST_NAMES, HOSTS
-from diagnosis.models import FaultRecord
+from diagnosis.models import FaultRecord, Incident
 from faultportal.models import ApiToken
 from faultportal.services import api_token_create, api_token_revoke
 from logs.models import SystemLog
@@ -148,11 +148,24 @@ def demo_delete() -> int:
     deleted = 0
     with transaction.atomic():
         deleted += ExecLog.objects.filter(client_run_id__startswith=DEMO_RUN_PREFIX).delete()[0]
-        deleted += FaultRecord.objects.filter(fingerprint__in=_all_fingerprints()).delete()[0]
+        demo_faults = FaultRecord.objects.filter(fingerprint__in=_all_fingerprints())
+        incident_ids = set(demo_faults.exclude(incident=None).values_list("incident_id", flat=True))
+        deleted += demo_faults.delete()[0]
+        deleted += _incidents_delete(incident_ids)
         deleted += SystemLog.objects.filter(host__in=HOST_NAMES).delete()[0]
         deleted += ClusterStatus.objects.filter(source="demo").delete()[0]
         deleted += ApiToken.objects.filter(name__in=[name for name, _ in DEMO_TOKENS]).delete()[0]
     return deleted
+
+
+def _incidents_delete(ids: set[int]) -> int:
+    """The demo's incidents go with their faults, with the ones merged into them (a merged
+    incident keeps no faults of its own); an incident a real fault joined stays."""
+    found = set(ids)
+    while ids:
+        ids = set(Incident.objects.filter(merged_into__in=ids).values_list("id", flat=True)) - found
+        found |= ids
+    return Incident.objects.filter(id__in=found).filter(faults=None).delete()[0]
 
 
 Progress = Callable[[int], None]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cluster.models import ClusterStatus
 from demo.loader import demo_delete, demo_story
 from demo.topology import HOST_NAMES
-from diagnosis.models import FaultEvent, FaultRecord, FaultType
+from diagnosis.models import FaultEvent, FaultRecord, FaultType, Incident
 from faultportal.models import ApiToken
 from logs.models import LogLevel, SystemLog
 from runs.models import ExecLog
@@ -130,6 +130,7 @@ def test_reset_replaces_the_demo_and_leaves_everything_else_alone(demo, capsys):
     my_run = ExecLog.objects.create(script="x.sh", host="prod-dn01", started_at=timezone.now())
     old = {model: model.objects.latest("pk").pk for model in (SystemLog, ClusterStatus, ExecLog)}
     faults, tokens = FaultRecord.objects.count(), ApiToken.objects.count()
+    last_incident = Incident.objects.latest("pk").pk  # the demo's faults tell incidents
 
     out = seed(capsys, "--reset", "--force")
     assert out.splitlines()[0].startswith("Deleted the previous demo data")
@@ -139,6 +140,9 @@ def test_reset_replaces_the_demo_and_leaves_everything_else_alone(demo, capsys):
     assert not ClusterStatus.objects.filter(pk__lte=old[ClusterStatus]).exists()
     assert list(ExecLog.objects.filter(pk__lte=old[ExecLog])) == [my_run]
     assert (FaultRecord.objects.count(), ApiToken.objects.count()) == (faults, tokens)
+    # The previous demo's incidents (merged ones too) went with their faults.
+    assert not Incident.objects.filter(pk__lte=last_incident).exists()
+    assert Incident.objects.exists()
     assert SystemLog.objects.filter(host__in=HOST_NAMES).count() > 10_000
 
 
