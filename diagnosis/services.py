@@ -16,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from diagnosis.changes import ChangeKind, FaultChange, fault_changes_emit, fault_changes_wanted
 from diagnosis.entities import extract
 from diagnosis.incidents import incident_refresh, incidents_place, incidents_refresh_for
-from diagnosis.models import FaultEvent, FaultRecord, FaultType
+from diagnosis.models import SEVERITY_RANK, FaultEvent, FaultRecord, FaultType
 
 Status = FaultRecord.Status
 Action = FaultEvent.Action
@@ -92,8 +93,10 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
         locked = {record.fingerprint: record for record in _lock_records(fingerprints)}
         updates: list[tuple[FaultRecord, list[str]]] = []
         created: list[FaultRecord] = []
+        changes: list[FaultChange] | None = [] if fault_changes_wanted() else None
         touched = [
-            _record_one(fp, merged[fp], locked.get(fp), updates, created) for fp in fingerprints
+            _record_one(fp, merged[fp], locked.get(fp), updates, created, changes)
+            for fp in fingerprints
         ]
         _save_many(updates)
         if created:
@@ -101,6 +104,10 @@ def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[Fault
             # incident. Only new records are placed (existing ones keep their incident), so the
             # steady state of ingestion pays nothing for it.
             incidents_place(faults=created)
+            if changes is not None:  # after placing: an opened change names its incident
+                changes += [_change(ChangeKind.OPENED, r, merged[r.fingerprint]) for r in created]
+        if changes:
+            fault_changes_emit(changes)
         transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
     return touched
 
@@ -178,8 +185,32 @@ def _lock_types_of_new_records(merged: dict[str, _Merged]) -> None:
         )
 
 
+def _change(kind: str, record: FaultRecord, merged: _Merged, **extra) -> FaultChange:
+    """A change seen by grouping: type, host and title come from the occurrence (the locked
+    record holds only grouping's fields, and a fingerprint fixes the type and host)."""
+    occ = merged.first
+    return FaultChange(
+        kind=kind,
+        fault_id=record.pk,
+        fault_type_id=occ.fault_type.pk,
+        fault_type_code=occ.fault_type.code,
+        host=occ.host,
+        title=occ.title[:255],
+        severity=record.severity,
+        status=record.status,
+        at=timezone.now(),
+        incident_id=record.incident_id,  # a query only here, on a state change (deferred field)
+        **extra,
+    )
+
+
 def _record_one(
-    fingerprint: str, merged: _Merged, record: FaultRecord | None, updates: list, created: list
+    fingerprint: str,
+    merged: _Merged,
+    record: FaultRecord | None,
+    updates: list,
+    created: list,
+    changes: list[FaultChange] | None,
 ) -> FaultRecord:
     if record is None:
         try:
@@ -191,7 +222,20 @@ def _record_one(
             # Only possible when a record was deleted and re-created meanwhile (creations are
             # serialised above): the other one is committed, so count into it.
             record = FaultRecord.objects.select_for_update().get(fingerprint=fingerprint)
+    before_status, before_severity = record.status, record.severity
     updates.append((record, _apply(record, merged)))
+    if changes is not None:
+        if record.status != before_status:  # _apply only ever reopens a resolved record
+            changes.append(_change(ChangeKind.REGRESSED, record, merged))
+        elif (
+            record.status in ACTIVE_STATUSES
+            and SEVERITY_RANK[record.severity] < SEVERITY_RANK[before_severity]
+        ):
+            changes.append(
+                _change(
+                    ChangeKind.SEVERITY_RAISED, record, merged, previous_severity=before_severity
+                )
+            )
     return record
 
 
@@ -366,7 +410,28 @@ def fault_transition(
         FaultEvent.objects.create(fault=record, action=action, actor=actor, note=note)
         if record.incident_id is not None:
             incident_refresh(incident=record.incident)
+        if fault_changes_wanted():
+            fault_changes_emit([_transition_change(record, action, actor, note)])
     return record
+
+
+def _transition_change(record: FaultRecord, action: str, actor: str, note: str) -> FaultChange:
+    return FaultChange(
+        kind=ChangeKind(action),  # lifecycle actions and change kinds share their names
+        fault_id=record.pk,
+        fault_type_id=record.fault_type_id,
+        fault_type_code=FaultType.objects.values_list("code", flat=True).get(
+            pk=record.fault_type_id
+        ),
+        host=record.host,
+        title=record.title,
+        severity=record.severity,
+        status=record.status,
+        at=timezone.now(),
+        incident_id=record.incident_id,
+        actor=actor,
+        note=note,
+    )
 
 
 def _verb(action: str) -> str:
@@ -434,6 +499,11 @@ def faults_auto_resolve(*, quiet_for: timedelta, now: datetime | None = None) ->
                         fault_id=pk, action=Action.RESOLVED, actor=SYSTEM_ACTOR, note=note
                     )
                     incidents_refresh_for(fault_ids=[pk])
+                    if fault_changes_wanted():
+                        record = FaultRecord.objects.get(pk=pk)
+                        fault_changes_emit(
+                            [_transition_change(record, Action.RESOLVED, SYSTEM_ACTOR, note)]
+                        )
                     resolved += 1
 
 

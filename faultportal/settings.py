@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "faultportal",
+    "jobs",
     "logs",
     "flume",
     "diagnosis",
@@ -327,6 +328,19 @@ EXEC_LOG_RETENTION_DAYS = env_int("EXEC_LOG_RETENTION_DAYS", 90, min_value=1)
 # A scrape must send Authorization: Bearer <METRICS_TOKEN> or come from one of these networks.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+
+# --- Background worker (manage.py notify) ---------------------------------------------------------
+# A running job's lease: a worker silent for this long (killed, partitioned) loses its job to
+# another worker. The heartbeat renews it, so a long job keeps it while its worker lives.
+JOBS_LEASE_SECONDS = env_int("JOBS_LEASE_SECONDS", 60, min_value=5)
+JOBS_RETRY_BASE_SECONDS = env_float("JOBS_RETRY_BASE_SECONDS", 5.0, min_value=0.0)
+JOBS_RETRY_MAX_SECONDS = env_float("JOBS_RETRY_MAX_SECONDS", 600.0, min_value=0.0)
+JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 7, min_value=1)
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5.0, min_value=0.1)
+WORKER_POLL_SECONDS = env_float("WORKER_POLL_SECONDS", 1.0, min_value=0.05)
+# /api/health: a heartbeat older than this is a dead worker; due work waiting longer than this
+# with no live worker makes the portal "degraded".
+WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", 30.0, min_value=1.0)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
