@@ -164,22 +164,6 @@ def leases_extend(*, worker_id: str) -> int:
     )
 
 
-def jobs_prune(*, older_than_days: int | None = None) -> int:
-    """Delete finished jobs past JOBS_RETENTION_DAYS (failed ones too: their error was logged)."""
-    days = settings.JOBS_RETENTION_DAYS if older_than_days is None else older_than_days
-    cutoff = timezone.now() - timedelta(days=days)
-    deleted = 0
-    while True:
-        ids = list(
-            Job.objects.filter(
-                status__in=(Status.DONE, Status.FAILED), finished_at__lt=cutoff
-            ).values_list("id", flat=True)[:1000]
-        )
-        if not ids:
-            return deleted
-        deleted += Job.objects.filter(pk__in=ids).delete()[0]
-
-
 def worker_heartbeat_beat(
     *,
     worker_id: str,
@@ -203,7 +187,3 @@ def worker_heartbeat_beat(
             "jobs_failed": jobs_failed,
         },
     )
-
-
-def worker_heartbeats_prune(*, older_than: timedelta = timedelta(days=7)) -> int:
-    return WorkerHeartbeat.objects.filter(beat_at__lt=timezone.now() - older_than).delete()[0]

@@ -24,6 +24,8 @@ PORTAL_TABLES = CONTRACT_TABLES | {
     "incidents",
     "metric_thresholds",
     "threshold_breaches",
+    "jobs",
+    "worker_heartbeats",
 }
 # SQLite only: the log search's FTS5 table and the shadow tables FTS5 keeps its index in.
 SQLITE_SEARCH_TABLES = {

@@ -120,6 +120,8 @@ def test_every_growing_table_is_registered_with_its_own_setting():
         "fault_events": "FAULT_HISTORY_RETENTION_DAYS",
         "diagnoses": "DIAGNOSIS_RETENTION_DAYS",
         "cluster_status": "CLUSTER_STATUS_RETENTION_DAYS",
+        "jobs": "JOBS_RETENTION_DAYS",
+        "worker_heartbeats": "JOBS_RETENTION_DAYS",
     }
 
 

@@ -15,7 +15,6 @@ from jobs.services import (
     job_enqueue,
     job_fail,
     jobs_claim,
-    jobs_prune,
 )
 from jobs.worker import Worker
 
@@ -118,15 +117,18 @@ def test_a_permanent_error_gives_up_at_once(handlers):
 
 
 def test_prune_keeps_recent_and_unfinished_jobs(handlers):
+    from django.core.management import call_command
+
     old = job_enqueue(kind="t.echo")
     Job.objects.filter(pk=old.pk).update(
-        status="done", finished_at=timezone.now() - timedelta(days=30)
+        status="done", created_at=timezone.now() - timedelta(days=30)
     )
+    old_waiting = job_enqueue(kind="t.echo")
+    Job.objects.filter(pk=old_waiting.pk).update(created_at=timezone.now() - timedelta(days=30))
     recent = job_enqueue(kind="t.echo")
-    Job.objects.filter(pk=recent.pk).update(status="done", finished_at=timezone.now())
-    waiting = job_enqueue(kind="t.echo")
-    assert jobs_prune() == 1
-    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    Job.objects.filter(pk=recent.pk).update(status="done")
+    call_command("prune", "--table", "jobs", "--no-progress")
+    assert set(Job.objects.values_list("pk", flat=True)) == {old_waiting.pk, recent.pk}
 
 
 def test_health_reports_live_workers_and_waiting_work(handlers, settings):
