@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "faultportal",
+    "jobs",
     "logs",
     "flume",
     "diagnosis",
@@ -61,8 +62,6 @@ INSTALLED_APPS = [
     "rca",
     "dashboard",
     "demo",
-    # Listed after the apps whose tables `prune` reports first; layers are in the imports.
-    "jobs",
 ]
 
 MIDDLEWARE = [

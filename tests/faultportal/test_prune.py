@@ -131,7 +131,8 @@ def test_dry_run_says_what_would_go_and_deletes_nothing(world):
     out = prune("--dry-run")
     assert counts() == before
     assert out.count("\n") == 1, out  # one line for cron
-    assert out.startswith("prune --dry-run: would delete system_logs 8 (older than 30 d), ")
+    assert out.startswith("prune --dry-run: would delete "), out
+    assert "system_logs 8 (older than 30 d), " in out
     for part in (
         "ingest_requests 1 (older than 2 d)",
         "exec_logs 1 (older than 90 d)",
@@ -146,7 +147,8 @@ def test_dry_run_says_what_would_go_and_deletes_nothing(world):
 def test_prune_deletes_what_is_past_retention_keeps_the_rest_and_fault_pages(world, client):
     before = counts()
     out = prune()
-    assert out.startswith("prune: deleted system_logs 8 (older than 30 d), "), out
+    assert out.startswith("prune: deleted "), out
+    assert "system_logs 8 (older than 30 d), " in out
 
     assert not SystemLog.objects.filter(pk__in=world["old_lines"]).exists()
     assert not SystemLog.objects.filter(pk=world["fault_line"].pk).exists()
