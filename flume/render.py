@@ -13,10 +13,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from flume.agent import Agent, agents_from_properties, split_list
 from flume.checks.sinks import HTTP_SINK_CLASS, PORTAL_PATH
+from flume.checks.thrift import is_thrift_sink
 from flume.properties import Entry, escape_value, loads
 
 SHIPPED_CONFIG = Path(__file__).with_name("hadoop-log-agent.conf")
+SHIPPED_THRIFT_CONFIG = Path(__file__).with_name("hadoop-log-agent-thrift.conf")
 TOKEN_PLACEHOLDER = "${env:FAULTPORTAL_TOKEN}"
+THRIFT_PORT = 4353
 
 
 class RenderError(ValueError):
@@ -38,17 +41,23 @@ def render_agent_config(
     token: str | None,
     omit_sources: tuple[str, ...] = (),
     now: datetime | None = None,
+    transport: str = "http",
 ) -> str:
     """The configuration `text` with every portal sink pointed at `portal_url` for `host`.
 
     `token` None keeps `${env:FAULTPORTAL_TOKEN}`. `omit_sources` drops sources (a directory the
-    node does not have), and with them channels and sinks that nothing feeds any more.
+    node does not have), and with them channels and sinks that nothing feeds any more. With
+    `transport` "thrift" the Thrift sinks get the portal's host and port (thrift://host:port,
+    default port 4353) and the sources' static `host` and `token` headers get their values.
     """
     host = host.strip()
     if not host or any(c.isspace() for c in host) or host.startswith("$"):
         raise RenderError(f"--host {host!r} is not a host name")
     parts = urlsplit(portal_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    if transport == "thrift":
+        if parts.scheme not in ("thrift", "http", "https") or not parts.hostname or parts.query:
+            raise RenderError(f"--portal-url {portal_url!r} must look like thrift://portal:4353")
+    elif parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
         raise RenderError(f"--portal-url {portal_url!r} must look like http://portal:8000")
     if token is not None and (not token or any(c.isspace() for c in token)):
         raise RenderError("the token is empty or contains blanks")
@@ -82,6 +91,11 @@ def render_agent_config(
                 if entry.key.startswith(f"{agent.name}.{kind}.{name}."):
                     replace(entry, None)
 
+    if transport == "thrift":
+        _render_thrift(agent, props, replace, dropped, host=host, parts=parts, token=token)
+        return _write(
+            text, replacements, spans, host=host, token=token, omit_sources=omit_sources, now=now
+        )
     sinks = 0
     for name in agent.listed("sinks"):
         sink = agent.component("sinks", name)
@@ -103,6 +117,44 @@ def render_agent_config(
     if not sinks:
         raise RenderError(f"no HTTP sink posting to {PORTAL_PATH} in this configuration")
 
+    return _write(
+        text, replacements, spans, host=host, token=token, omit_sources=omit_sources, now=now
+    )
+
+
+def _render_thrift(agent: Agent, props, replace, dropped, *, host, parts, token) -> None:
+    sinks = 0
+    for name in agent.listed("sinks"):
+        sink = agent.component("sinks", name)
+        if name in dropped["sinks"] or sink is None or not is_thrift_sink(sink):
+            continue
+        port = parts.port if parts.scheme == "thrift" and parts.port else THRIFT_PORT
+        for entry in props.entries:
+            if entry.key == agent.key("sinks", name, "hostname"):
+                replace(entry, parts.hostname)
+            elif entry.key == agent.key("sinks", name, "port"):
+                replace(entry, str(port))
+        sinks += 1
+    if not sinks:
+        raise RenderError("no Thrift sink in this configuration")
+    values = {"host": host, "token": token}
+    for name in agent.listed("sources"):
+        source = agent.component("sources", name)
+        if name in dropped["sources"] or source is None:
+            continue
+        for interceptor in split_list(source.keys.get("interceptors")):
+            prefix = f"interceptors.{interceptor}."
+            if source.keys.get(prefix + "type", "").strip().lower() != "static":
+                continue
+            header = source.keys.get(prefix + "key", "key").strip()
+            if values.get(header) is None:
+                continue
+            for entry in props.entries:
+                if entry.key == agent.key("sources", name, prefix + "value"):
+                    replace(entry, values[header])
+
+
+def _write(text, replacements, spans, *, host, token, omit_sources, now) -> str:
     lines = text.splitlines()
     out: list[str] = []
     index = 0

@@ -8,8 +8,9 @@ Severity: an ERROR is something that loses lines, stops a flow or makes Flume dr
 WARNING is legal but probably not meant (or a decision the file should state). `check_config`
 returns both; the command exits non-zero on any error.
 
-The checks live by what they check: `sources`, `channels`, `sinks`, `responses` (what the sink
-does with each answer) and `agent` (the file and the agent as a whole); `base` holds the findings.
+The checks live by what they check: `sources`, `channels`, `sinks`, `responses` (what the HTTP
+sink does with each answer), `thrift` (the Thrift sink and the headers its events need) and
+`agent` (the file and the agent as a whole); `base` holds the findings.
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ __all__ = ["ERROR", "WARNING", "CheckResult", "Finding", "check_config"]
 
 
 def check_config(
-    props: PropertiesFile, *, agent: str | None = None, allow_memory_channel: bool = False
+    props: PropertiesFile,
+    *,
+    agent: str | None = None,
+    allow_memory_channel: bool = False,
+    transport: str = "http",
 ) -> CheckResult:
     loaded = agents_from_properties(props)
-    report = Report(props, loaded, allow_memory_channel=allow_memory_channel)
+    report = Report(props, loaded, allow_memory_channel=allow_memory_channel, transport=transport)
     name = pick_agent(report, agent)
     if name is not None:
         check_agent(report, loaded.agents[name])

@@ -10,6 +10,7 @@ from flume.checks.base import Report
 from flume.checks.channels import check_channel, check_file_channel_paths
 from flume.checks.sinks import check_sink, check_sinkgroups
 from flume.checks.sources import check_source
+from flume.checks.thrift import check_transport
 
 
 def pick_agent(report: Report, wanted: str | None) -> str | None:
@@ -94,6 +95,7 @@ def check_agent(report: Report, agent: Agent) -> None:
             report.warn(key, "no source writes to this channel: its sink has nothing to send")
     check_file_channel_paths(report, agent)
     check_unlisted(report, agent)
+    check_transport(report, agent)
 
 
 def check_lists(report: Report, agent: Agent) -> list[str]:

@@ -45,10 +45,13 @@ class CheckResult:
 class Report:
     """What one check run found, and what every check reads: the file and the agents in it."""
 
-    def __init__(self, props: PropertiesFile, loaded: LoadedConfig, *, allow_memory_channel):
+    def __init__(
+        self, props: PropertiesFile, loaded: LoadedConfig, *, allow_memory_channel, transport="http"
+    ):
         self.props = props
         self.loaded = loaded
         self.allow_memory_channel = allow_memory_channel
+        self.transport = transport  # the portal intake the agent is meant for: http or thrift
         self.findings: list[Finding] = []
         self.env_vars: set[str] = set()
 

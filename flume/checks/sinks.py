@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from flume.agent import Agent, Component, split_list
 from flume.checks.base import Report, is_type, known_type
 from flume.checks.responses import check_responses
+from flume.checks.thrift import check_thrift_sink, is_thrift_sink
 from flume.httpsink import KNOWN_KEYS as HTTP_SINK_KEYS
 from flume.httpsink import OVERRIDE_KINDS, HttpSinkConfigError, HttpSinkSettings
 from flume.properties import Entry
@@ -53,6 +54,8 @@ def check_sink(report: Report, agent: Agent, sink: Component, channels: list[str
         channel_ok = channel
     if is_type(sink.type, "http", HTTP_SINK_CLASS):
         check_http_sink(report, agent, sink)
+    elif is_thrift_sink(sink):
+        check_thrift_sink(report, agent, sink)
     return channel_ok
 
 

@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = (
         "Check a Flume agent configuration (Java properties file) the way Flume would load it: "
         "wiring, required keys, TAILDIR paths, channel durability and sizes, HttpSink response "
-        "handling. Exits non-zero when it finds an error."
+        "handling, Thrift sink settings and event headers (--transport thrift). Exits non-zero "
+        "when it finds an error."
     )
 
     def add_arguments(self, parser):
@@ -17,19 +18,28 @@ class Command(BaseCommand):
             "--agent", help="Agent name (flume-ng -n); needed when the file holds several."
         )
         parser.add_argument(
+            "--transport",
+            choices=["http", "thrift"],
+            default="http",
+            help="The portal intake the agent sends to: http (HttpSink to /api/log/auto-upload, "
+            "the default) or thrift (ThriftSink to manage.py flume_thrift_source).",
+        )
+        parser.add_argument(
             "--allow-memory-channel",
             action="store_true",
             help="Report memory channels as a warning instead of an error (backlog loss accepted).",
         )
 
-    def handle(self, *args, file, agent, allow_memory_channel, **options):
+    def handle(self, *args, file, agent, allow_memory_channel, transport, **options):
         try:
             props = properties.load_path(file)
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror or exc}") from None
         except properties.PropertiesError as exc:
             raise CommandError(f"{file}: {exc} (Flume cannot load this file)") from None
-        result = check_config(props, agent=agent, allow_memory_channel=allow_memory_channel)
+        result = check_config(
+            props, agent=agent, allow_memory_channel=allow_memory_channel, transport=transport
+        )
         for finding in result.findings:
             stream = self.stderr if finding.level == "error" else self.stdout
             stream.write(str(finding))

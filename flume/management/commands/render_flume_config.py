@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from faultportal.services import api_token_create
 from flume import properties
 from flume.checks import check_config
-from flume.render import SHIPPED_CONFIG, RenderError, render_agent_config
+from flume.render import SHIPPED_CONFIG, SHIPPED_THRIFT_CONFIG, RenderError, render_agent_config
 
 
 class Command(BaseCommand):
@@ -21,7 +21,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--portal-url",
             required=True,
-            help="How the node reaches the portal: http://portal:8000",
+            help="How the node reaches the portal: http://portal:8000 (with --transport "
+            "thrift: thrift://portal:4353, the Thrift intake's host and port)",
+        )
+        parser.add_argument(
+            "--transport",
+            choices=["http", "thrift"],
+            default="http",
+            help="http: hadoop-log-agent.conf (HttpSink); thrift: hadoop-log-agent-thrift.conf "
+            "(ThriftSink to manage.py flume_thrift_source).",
         )
         token = parser.add_mutually_exclusive_group()
         token.add_argument("--token", help="The node's ingest token.")
@@ -35,8 +43,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--source-config",
-            default=str(SHIPPED_CONFIG),
-            help="Configuration to start from (default: the shipped hadoop-log-agent.conf).",
+            help="Configuration to start from (default: the shipped hadoop-log-agent.conf, or "
+            "hadoop-log-agent-thrift.conf with --transport thrift).",
         )
         parser.add_argument(
             "--omit-source",
@@ -47,12 +55,15 @@ class Command(BaseCommand):
             "mapred_dir; channels and sinks nothing feeds any more go too.",
         )
 
-    def handle(self, *args, host, portal_url, token, create_token, output, **options):
+    def handle(self, *args, host, portal_url, token, create_token, output, transport, **options):
+        source_config = options["source_config"] or str(
+            SHIPPED_THRIFT_CONFIG if transport == "thrift" else SHIPPED_CONFIG
+        )
         try:
-            with open(options["source_config"], "rb") as handle:
+            with open(source_config, "rb") as handle:
                 text = handle.read().decode("iso-8859-1")
         except OSError as exc:
-            raise CommandError(f"cannot read {options['source_config']}: {exc}") from None
+            raise CommandError(f"cannot read {source_config}: {exc}") from None
         try:  # render once without a token first, so a bad argument creates no token
             render_agent_config(
                 text,
@@ -60,6 +71,7 @@ class Command(BaseCommand):
                 portal_url=portal_url,
                 token=None,
                 omit_sources=tuple(options["omit_source"]),
+                transport=transport,
             )
         except RenderError as exc:
             raise CommandError(str(exc)) from None
@@ -77,8 +89,9 @@ class Command(BaseCommand):
             portal_url=portal_url,
             token=token,
             omit_sources=tuple(options["omit_source"]),
+            transport=transport,
         )
-        result = check_config(properties.loads(rendered))
+        result = check_config(properties.loads(rendered), transport=transport)
         if not result.ok:
             problems = "\n".join(str(f) for f in result.errors)
             raise CommandError(f"the rendered configuration does not pass the checks:\n{problems}")
