@@ -241,6 +241,9 @@ INGEST_REQUEST_RETENTION_HOURS = env_int("INGEST_REQUEST_RETENTION_HOURS", 48, m
 FLUME_THRIFT_BIND = env_str("FLUME_THRIFT_BIND", "0.0.0.0")
 FLUME_THRIFT_PORT = env_int("FLUME_THRIFT_PORT", 4353, min_value=0, max_value=65535)
 FLUME_THRIFT_WORKERS = env_int("FLUME_THRIFT_WORKERS", 8, min_value=1)
+# Processes accepting on the port (each with FLUME_THRIFT_WORKERS threads): one process is capped
+# by Python's interpreter lock at about one core.
+FLUME_THRIFT_PROCESSES = env_int("FLUME_THRIFT_PROCESSES", 2, min_value=1)
 FLUME_THRIFT_MAX_CONNECTIONS = env_int("FLUME_THRIFT_MAX_CONNECTIONS", 256, min_value=1)
 # A batch of 100 lines of at most INGEST_MAX_LINE_BYTES is 6.4 MB; Flume's sink resends a
 # refused frame forever, so keep this above batch-size x the longest line.

@@ -37,6 +37,7 @@ from django.db import DatabaseError, connections
 from flume.thrift_wire import FRAME_HEADER, MalformedMessage, Status, decode_call
 
 logger = logging.getLogger("flume.thrift")
+SLOW_BATCH_SECONDS = 5.0
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Handler:
             )
             return Status.FAILED
         pairs = [(event.headers or {}, event.body or b"") for event in events]
+        started = time.monotonic()
         try:
             outcome = self.store(pairs, self.peer)
         except Exception as exc:  # noqa: BLE001 - a database outage or anything else: retry
@@ -129,6 +131,13 @@ class Handler:
                 exc,
             )
             return Status.FAILED
+        finally:
+            took = time.monotonic() - started
+            if took > SLOW_BATCH_SECONDS:  # the sink resends what it waited 20 s for
+                self.stats.add(slow_batches=1)
+                logger.warning(
+                    "batch of %d events from %s took %.1f s", len(events), self.peer, took
+                )
         self.stats.add_refused(outcome.refused)
         for warning in outcome.warnings:
             logger.warning("%s: %s", self.peer, warning)
@@ -157,6 +166,15 @@ class Handler:
         return Status.OK
 
 
+def listen(bind: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((bind, port))
+    listener.listen(128)
+    return listener
+
+
 class ThriftSourceServer:
     def __init__(
         self,
@@ -168,6 +186,7 @@ class ThriftSourceServer:
         limits: Limits | None = None,
         tls: ssl.SSLContext | None = None,
         after_call: Callable[[], None] | None = None,
+        listener: socket.socket | None = None,
     ):
         self.store = store
         self.bind = bind
@@ -177,7 +196,7 @@ class ThriftSourceServer:
         self.tls = tls
         self.after_call = after_call
         self.stats = Stats()
-        self._listener: socket.socket | None = None
+        self._listener = listener  # a listening socket shared with other processes, if given
         self._selector = selectors.DefaultSelector()
         self._work: queue.Queue = queue.Queue()
         self._returned: queue.Queue = queue.Queue()
@@ -189,11 +208,7 @@ class ThriftSourceServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> int:
-        family = socket.AF_INET6 if ":" in self.bind else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.bind, self.port))
-        listener.listen(128)
+        listener = self._listener or listen(self.bind, self.port)
         listener.setblocking(False)
         self._listener = listener
         self.port = listener.getsockname()[1]

@@ -92,5 +92,6 @@ def test_the_long_running_processes_have_services():
         "gunicorn faultportal.wsgi -c gunicorn.conf.py"
     )
     assert command_of("faultportal-notify.service").endswith("manage.py notify")
-    for name in ("faultportal.service", "faultportal-notify.service"):
+    assert command_of("faultportal-thrift.service").endswith("manage.py flume_thrift_source")
+    for name in ("faultportal.service", "faultportal-notify.service", "faultportal-thrift.service"):
         assert parse(UNITS / name)["Install"]["WantedBy"] == "multi-user.target"

@@ -1,4 +1,6 @@
+import contextlib
 import logging
+import os
 import signal
 import ssl
 import sys
@@ -6,12 +8,23 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
+from django.db.backends.signals import connection_created
 
 from flume.services import thrift_batch_ingest
-from flume.thrift_server import Limits, ThriftSourceServer
+from flume.thrift_server import Limits, ThriftSourceServer, listen
 
 STATS_INTERVAL_SECONDS = 60
+LOCK_WAIT_SECONDS = 5
+
+
+def _short_lock_waits(sender, connection, **kwargs):
+    """A batch must be answered well inside the sink's 20 s request timeout: a row lock held by
+    a transaction the database has not yet rolled back (a connection cut mid-batch) fails the
+    batch in seconds (FAILED, resent) instead of answering it after the sink gave up."""
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION innodb_lock_wait_timeout = %s", [LOCK_WAIT_SECONDS])
 
 
 def _store(events, peer):
@@ -40,6 +53,12 @@ class Command(BaseCommand):
             help="Worker threads storing batches.",
         )
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=settings.FLUME_THRIFT_PROCESSES,
+            help="Processes accepting on the port, each with --workers threads.",
+        )
+        parser.add_argument(
             "--tls-cert",
             default=settings.FLUME_THRIFT_TLS_CERT,
             help="PEM certificate chain: serve TLS (the sink's ssl = true).",
@@ -50,9 +69,9 @@ class Command(BaseCommand):
             help="PEM private key of --tls-cert.",
         )
 
-    def handle(self, *args, bind, port, workers, tls_cert, tls_key, **options):
-        if workers < 1:
-            raise CommandError("--workers must be at least 1")
+    def handle(self, *args, bind, port, workers, processes, tls_cert, tls_key, **options):
+        if workers < 1 or processes < 1:
+            raise CommandError("--workers and --processes must be at least 1")
         tls = None
         if tls_cert or tls_key:
             if not (tls_cert and tls_key):
@@ -69,42 +88,87 @@ class Command(BaseCommand):
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             )
         logging.getLogger("flume.thrift").setLevel(logging.INFO)
-        server = ThriftSourceServer(
-            _store,
-            bind=bind,
-            port=port,
-            workers=workers,
-            limits=Limits(
-                max_connections=settings.FLUME_THRIFT_MAX_CONNECTIONS,
-                max_frame_bytes=settings.FLUME_THRIFT_MAX_FRAME_BYTES,
-                max_batch_events=settings.FLUME_THRIFT_MAX_BATCH_EVENTS,
-                frame_timeout=settings.FLUME_THRIFT_FRAME_TIMEOUT_SECONDS,
-            ),
-            tls=tls,
-            after_call=close_old_connections,
+        connection_created.connect(_short_lock_waits)
+        limits = Limits(
+            max_connections=settings.FLUME_THRIFT_MAX_CONNECTIONS,
+            max_frame_bytes=settings.FLUME_THRIFT_MAX_FRAME_BYTES,
+            max_batch_events=settings.FLUME_THRIFT_MAX_BATCH_EVENTS,
+            frame_timeout=settings.FLUME_THRIFT_FRAME_TIMEOUT_SECONDS,
         )
         try:
-            bound = server.start()
+            listener = listen(bind, port)
         except OSError as exc:
             raise CommandError(f"cannot listen on {bind}:{port}: {exc}") from None
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         self.stdout.write(
-            f"Flume Thrift intake listening on {bind}:{bound} "
-            f"({'TLS, ' if tls else ''}compact and binary, framed; {workers} workers)"
+            f"Flume Thrift intake listening on {bind}:{listener.getsockname()[1]} "
+            f"({'TLS, ' if tls else ''}compact and binary, framed; {processes} process(es) of "
+            f"{workers} workers)"
         )
         self.stdout.flush()
+        if processes == 1:
+            ended = self._serve(listener, stop, workers=workers, limits=limits, tls=tls)
+        else:
+            ended = self._supervise(
+                listener, stop, processes, workers=workers, limits=limits, tls=tls
+            )
+        if not ended:
+            raise CommandError("some batches were still being stored after 30 s")
+        self.stdout.write("stopped")
+
+    def _serve(self, listener, stop, announce=True, **options) -> bool:
+        server = ThriftSourceServer(
+            _store, listener=listener, after_call=close_old_connections, **options
+        )
+        server.start()
         last = None
         while not stop.wait(STATS_INTERVAL_SECONDS):
             snapshot = server.stats.snapshot()
             if snapshot != last:
                 server.log_stats()
                 last = snapshot
-        self.stdout.write("stopping: finishing the batches in hand")
-        self.stdout.flush()
+        if announce:
+            self.stdout.write("stopping: finishing the batches in hand")
+            self.stdout.flush()
         ended = server.stop(timeout=30)
         server.log_stats()
-        if not ended:
-            raise CommandError("some batches were still being stored after 30 s")
-        self.stdout.write("stopped")
+        return ended
+
+    def _supervise(self, listener, stop, processes: int, **options) -> bool:
+        """Several processes accepting on one socket (the interpreter lock caps one process)."""
+        connections.close_all()  # no database connection may be shared across a fork
+        children: dict[int, int] = {}
+
+        def fork(slot: int) -> None:
+            pid = os.fork()
+            if pid == 0:  # the child serves until its parent forwards SIGTERM
+                code = 0 if self._serve(listener, stop, announce=False, **options) else 1
+                sys.stdout.flush()
+                os._exit(code)
+            children[pid] = slot
+
+        for slot in range(processes):
+            fork(slot)
+        ended = True
+        while children:
+            if stop.wait(0.5):
+                self.stdout.write("stopping: finishing the batches in hand")
+                self.stdout.flush()
+                for pid in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGTERM)
+                for pid in list(children):
+                    _, status = os.waitpid(pid, 0)
+                    ended = ended and os.waitstatus_to_exitcode(status) == 0
+                    children.pop(pid)
+                break
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid:
+                slot = children.pop(pid)
+                logging.getLogger("flume.thrift").error(
+                    "intake process %d ended (%s): starting another", pid, status
+                )
+                fork(slot)
+        return ended
