@@ -243,7 +243,7 @@ FLUME_THRIFT_PORT = env_int("FLUME_THRIFT_PORT", 4353, min_value=0, max_value=65
 FLUME_THRIFT_WORKERS = env_int("FLUME_THRIFT_WORKERS", 8, min_value=1)
 # Processes accepting on the port (each with FLUME_THRIFT_WORKERS threads): one process is capped
 # by Python's interpreter lock at about one core.
-FLUME_THRIFT_PROCESSES = env_int("FLUME_THRIFT_PROCESSES", 2, min_value=1)
+FLUME_THRIFT_PROCESSES = env_int("FLUME_THRIFT_PROCESSES", 1, min_value=1)
 FLUME_THRIFT_MAX_CONNECTIONS = env_int("FLUME_THRIFT_MAX_CONNECTIONS", 256, min_value=1)
 # A batch of 100 lines of at most INGEST_MAX_LINE_BYTES is 6.4 MB; Flume's sink resends a
 # refused frame forever, so keep this above batch-size x the longest line.

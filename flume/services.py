@@ -48,6 +48,7 @@ from logs.services import system_logs_ingest
 
 DEFAULT_LOGTYPE = "hadoop"
 KEY_PREFIX = "flume-thrift:"
+DIGEST_CHARS = 32  # 128 bits of SHA-256 per digest
 # Refusal reasons, as counted and logged.
 MISSING_TOKEN = "missing_token"
 INVALID_TOKEN = "invalid_token"
@@ -111,8 +112,8 @@ def _token_of(headers: Mapping, seen: dict) -> tuple[TokenInfo | None, str | Non
     return info, None
 
 
-def _identity_keys(events: Sequence[tuple[Mapping, bytes]]) -> list[str]:
-    """Keys of the batch's leading prefixes: keys[i] names events[0..i] exactly.
+def _identity_digests(events: Sequence[tuple[Mapping, bytes]]) -> list[str]:
+    """Digests of the batch's leading prefixes: digests[i] names events[0..i] exactly.
 
     Only events that carry TAILDIR's `byteoffset` header have an identity: without it two
     genuinely new events can be byte-identical to earlier ones (the same stack frame line of the
@@ -120,7 +121,7 @@ def _identity_keys(events: Sequence[tuple[Mapping, bytes]]) -> list[str]:
     without it.
     """
     digest = hashlib.sha256()
-    keys = []
+    digests = []
     for headers, body in events:
         offset = _header(headers, "byteoffset")
         if not offset:
@@ -129,24 +130,37 @@ def _identity_keys(events: Sequence[tuple[Mapping, bytes]]) -> list[str]:
             value = _header(headers, name).encode("utf-8", "surrogatepass")
             digest.update(len(value).to_bytes(4, "big") + value)
         digest.update(offset.encode() + b"\0" + len(body).to_bytes(4, "big") + body)
-        keys.append(KEY_PREFIX + digest.hexdigest())
-    return keys
+        digests.append(digest.hexdigest()[:DIGEST_CHARS])
+    return digests
 
 
-def _already_stored(keys: list[str], token_ids: set[int]) -> int:
+def batch_key(digests: list[str]) -> str:
+    """The key a committed batch leaves: its first event, its length, all of it.
+
+    A resend starts with the events of the batch it repeats, so one index range scan on the first
+    event's digest finds every committed batch it may repeat; the length says which prefix digest
+    must match the rest of the key.
+    """
+    return f"{KEY_PREFIX}{digests[0]}:{len(digests)}:{digests[-1]}"
+
+
+def _already_stored(digests: list[str], token_ids: set[int]) -> int:
     """How many leading events of the batch a committed earlier batch already holds."""
-    if not keys:
+    if not digests:
         return 0
     since = timezone.now() - timedelta(seconds=settings.FLUME_THRIFT_RESEND_WINDOW_SECONDS)
-    found = set(
-        IngestRequest.objects.filter(
-            token_id__in=token_ids, idempotency_key__in=keys, created_at__gte=since
-        ).values_list("idempotency_key", flat=True)
-    )
-    for index in range(len(keys) - 1, -1, -1):
-        if keys[index] in found:
-            return index + 1
-    return 0
+    candidates = IngestRequest.objects.filter(
+        token_id__in=token_ids,
+        idempotency_key__startswith=f"{KEY_PREFIX}{digests[0]}:",
+        created_at__gte=since,
+    ).values_list("idempotency_key", flat=True)
+    best = 0
+    for key in candidates:
+        _, length, last = key[len(KEY_PREFIX) :].split(":")
+        length = int(length)
+        if best < length <= len(digests) and digests[length - 1] == last:
+            best = length
+    return best
 
 
 # Lines are joined into events per stream (token, host, logtype, file) in the order they are
@@ -187,8 +201,8 @@ def thrift_batch_ingest(
         outcome.ok = False
         return outcome
 
-    keys = _identity_keys(events)
-    skip = _already_stored(keys, valid_tokens)
+    digests = _identity_digests(events)
+    skip = _already_stored(digests, valid_tokens)
     outcome.duplicates = skip
     if skip == len(events):
         return outcome
@@ -220,15 +234,15 @@ def thrift_batch_ingest(
         lock.acquire()
     try:
         with transaction.atomic():
-            if keys and len(keys) == len(events):
+            if digests and len(digests) == len(events):
                 try:
-                    with transaction.atomic():
-                        IngestRequest.objects.create(
-                            token_id=min(valid_tokens),
-                            idempotency_key=keys[-1],
-                            body_sha256=keys[-1][len(KEY_PREFIX) :],
-                            accepted=sum(len(lines) for lines in streams.values()),
-                        )
+                    # No savepoint: a clash rolls the whole batch back anyway.
+                    IngestRequest.objects.create(
+                        token_id=min(valid_tokens),
+                        idempotency_key=batch_key(digests),
+                        body_sha256=hashlib.sha256(digests[-1].encode()).hexdigest(),
+                        accepted=sum(len(lines) for lines in streams.values()),
+                    )
                 except IntegrityError:
                     # The same batch, sent again while the first was being committed.
                     raise _Duplicate from None
