@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import OperationalError, connection
+from django.db import InternalError, OperationalError, connection
 from django.db.models import F, Lookup, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
@@ -233,6 +233,9 @@ def _window_edge(queryset, size: int) -> Position | None:
     return Position(*edge[0]) if edge else None
 
 
+STATEMENT_STOPPED_CODES = (1969, 3024, 188, 1317)
+
+
 class SearchTooSlow(Exception):
     """A statement of the search ran past SEARCH_STATEMENT_SECONDS and the database stopped it."""
 
@@ -253,9 +256,11 @@ def _statement_limit(seconds: float):
         cursor.execute(f"SET SESSION {setting} = %s", [value])
     try:
         yield
-    except OperationalError as exc:
-        # MariaDB 1969, MySQL 3024: the statement ran past its limit and was stopped.
-        if exc.args and exc.args[0] in (1969, 3024):
+    except (OperationalError, InternalError) as exc:
+        # The statement ran past its limit and was stopped: MariaDB says 1969, or, when the stop
+        # lands inside the storage engine (an InnoDB full-text read), the handler's 188
+        # (HA_ERR_ABORTED_BY_USER) as an InternalError; MySQL says 3024; 1317 is "interrupted".
+        if exc.args and exc.args[0] in STATEMENT_STOPPED_CODES:
             raise SearchTooSlow(str(exc)) from exc
         raise
     finally:

@@ -1,10 +1,11 @@
 """Token authentication for agents and scripts.
 
-Tokens come as `Authorization: Token …`. Only the ingest endpoint also takes `?token=` (Flume's
-HTTP sink can only vary its URL: QueryTokenAuthentication); everywhere else a token in the URL
-is refused with a 401 that says to use the header, because URLs are written to access logs,
-proxy logs and shell history. Lookups are cached per process for API_TOKEN_CACHE_SECONDS so the
-ingest hot path does not pay a query per request; revocation takes effect within that time.
+Tokens come as `Authorization: Token …` or as `?token=` (Flume's HTTP sink can only vary its
+URL, and users' scripts already call read endpoints that way: both placements are a contract).
+The header is the one to prefer; a token in a URL is redacted from the portal's and gunicorn's
+logs (faultportal.logredact), but proxies and shell history are outside the portal. Lookups
+are cached per process for API_TOKEN_CACHE_SECONDS so the ingest hot path does not pay a query
+per request; revocation takes effect within that time.
 """
 
 import threading
@@ -100,20 +101,10 @@ def _touch_last_used(token_id: int) -> None:
     ).update(last_used_at=now)
 
 
-QUERY_TOKEN_REFUSED = (
-    "Send the token in the Authorization header ('Authorization: Token <token>'). A token in "
-    "the URL (?token=) is accepted only by /api/log/auto-upload, for Flume's HTTP sink, which "
-    "cannot send headers: URLs end up in access logs."
-)
-
-
-def raw_token_from_request(request, *, allow_query: bool = True) -> str | None:
+def raw_token_from_request(request) -> str | None:
     # META, not request.headers: building the headers mapping costs more than the whole token
     # lookup on the ingest hot path.
     django_request = getattr(request, "_request", request)  # a DRF Request wraps Django's
-    if not allow_query and "token" in django_request.GET:
-        # Refused even beside a valid header: the URL has already put the token in the logs.
-        raise exceptions.AuthenticationFailed(QUERY_TOKEN_REFUSED)
     header = django_request.META.get("HTTP_AUTHORIZATION", "")
     if isinstance(header, str):
         header = header.encode("iso-8859-1", "replace")
@@ -133,13 +124,12 @@ def raw_token_from_request(request, *, allow_query: bool = True) -> str | None:
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Token …` only; `?token=` is answered 401 (QUERY_TOKEN_REFUSED)."""
+    """`Authorization: Token …`, or `?token=` for senders that cannot set headers."""
 
     keyword = "Token"
-    allow_query_token = False
 
     def authenticate(self, request):
-        raw = raw_token_from_request(request, allow_query=self.allow_query_token)
+        raw = raw_token_from_request(request)
         if raw is None:
             return None
         info = lookup_token(raw)
@@ -150,9 +140,3 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) when credentials are missing or wrong.
         return 'Token realm="faultportal"'
-
-
-class QueryTokenAuthentication(ApiTokenAuthentication):
-    """The ingest endpoint's: the header, or `?token=` for Flume's HTTP sink."""
-
-    allow_query_token = True

@@ -79,42 +79,29 @@ class PortalAutoSchema(AutoSchema):
         return all(isinstance(p, AllowAny) for p in self.view.get_permissions())
 
 
-_TOKEN_HEADER = {
-    "type": "apiKey",
-    "in": "header",
-    "name": "Authorization",
-    "description": "`Token <token>` (create one with "
-    "`python manage.py create_api_token NAME --scopes ingest,read`). The only placement every "
-    "endpoint takes: a `?token=` in the URL is answered 401, except by /api/log/auto-upload.",
-}
-
-
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    """The portal's API token, in the Authorization header (every endpoint but ingest)."""
+    """The portal's API token, in the Authorization header or in the query (for Flume)."""
 
     target_class = "faultportal.api.authentication.ApiTokenAuthentication"
-    name = "tokenHeader"
+    name = ["tokenHeader", "tokenQuery"]
 
     def get_security_definition(self, auto_schema):
-        return _TOKEN_HEADER
-
-
-class QueryTokenScheme(OpenApiAuthenticationExtension):
-    """The ingest endpoint's: the header, or the token in the query (Flume cannot set headers)."""
-
-    target_class = "faultportal.api.authentication.QueryTokenAuthentication"
-    # Only the query scheme is defined here; "tokenHeader" is ApiTokenScheme's, which every
-    # other endpoint registers (one component per name).
-    name = "tokenQuery"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "query",
-            "name": "token",
-            "description": "The token in the URL: only /api/log/auto-upload takes it, for "
-            "Flume's HTTP sink, which cannot send headers. Access logs redact it.",
-        }
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Token <token>` (create one with "
+                "`python manage.py create_api_token NAME --scopes ingest,read`). Prefer this.",
+            },
+            {
+                "type": "apiKey",
+                "in": "query",
+                "name": "token",
+                "description": "The token in the URL, for senders that cannot set headers "
+                "(Flume's HTTP sink). Access logs redact it; proxies may not.",
+            },
+        ]
 
     def get_security_requirement(self, auto_schema):
         # Either placement works: alternatives, not both at once.

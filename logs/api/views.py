@@ -18,7 +18,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.views import APIView
 
-from faultportal.api.authentication import QueryTokenAuthentication
+from faultportal.api.authentication import ApiTokenAuthentication
 from faultportal.api.errors import PayloadTooLarge, UnprocessableEntity
 from faultportal.api.permissions import IngestScope
 from logs.api.parsers import (
@@ -119,9 +119,8 @@ def idempotency_key(request) -> str | None:
 
 
 class LogUploadView(APIView):
-    # Token only: no session lookup (and so no CSRF) on the portal's busiest endpoint. The only
-    # endpoint that takes ?token= (Flume's sink cannot send headers).
-    authentication_classes = [QueryTokenAuthentication]
+    # Token only: no session lookup (and so no CSRF) on the portal's busiest endpoint.
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IngestScope]
     throttle_classes = [IngestRateThrottle]
     parser_classes = [PlainTextParser, FlumeEventsParser, UnlabelledBodyParser]
@@ -154,8 +153,7 @@ class LogUploadView(APIView):
                 "token",
                 str,
                 description="API token with the ingest scope, for Flume's HTTP sink (it cannot "
-                "send headers); other senders use the Authorization header. This is the only "
-                "endpoint that takes a token in the URL.",
+                "send headers); other senders should use the Authorization header.",
             ),
             OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER),
         ],
