@@ -34,6 +34,14 @@ class SystemLog(models.Model):
     level = models.CharField(max_length=8, choices=LogLevel.choices)
     component = models.CharField(max_length=255, blank=True, help_text="Logger / class name.")
     thread = models.CharField(max_length=255, blank=True, help_text="Thread name or pid.")
+    # Where the logging call is, for layouts that print it (%F, %L, %l): e.g. the HDP/Ambari
+    # layout's `(FSNamesystem.java:startCommonServices(1234))`, the docker image's `%c{1}:%L`.
+    code_file = models.CharField(
+        max_length=255, blank=True, help_text="Source file of the logging call (%F)."
+    )
+    code_line = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Line of the logging call (%L)."
+    )
     message = models.TextField(help_text="The text after the logger, untouched.")
     # Stack-trace lines that arrived in the same request as the event they continue.
     trace = models.TextField(blank=True)
@@ -124,3 +132,35 @@ class LogSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host} {self.logtype}"
+
+
+class LogLayout(models.Model):
+    """An operator's log4j layout: the ConversionPattern of a log4j.properties appender (or a
+    log4j2 PatternLayout), read by preprocess_log when no built-in layout reads a line.
+
+    Compiled to RE2 (logs/layouts.py), so a pattern an operator pastes cannot stall a worker;
+    each process re-reads this table when it changes (logs/layout_cache.py).
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    pattern = models.CharField(
+        max_length=1000,
+        help_text="The ConversionPattern, e.g. %d{ISO8601} %-5p [%t] %c{2} (%F:%M(%L)) - %m%n",
+    )
+    enabled = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(
+        default=100, help_text="Layouts are tried in this order (lowest first), after built-ins."
+    )
+    source = models.CharField(
+        max_length=500, blank=True, help_text="Where the pattern comes from (a file, a note)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "log_layouts"
+        ordering = ["position", "name"]
+        verbose_name = "log layout"
+
+    def __str__(self) -> str:
+        return self.name

@@ -109,6 +109,8 @@ class ParsedLine:
     truncated: bool = False
     decode_errors: int = 0
     received_at: datetime | None = None
+    code_file: str = ""  # %F, where the layout prints it
+    code_line: int | None = None  # %L
 
 
 # The UTC datetime of the last local second converted, per zone: lines come in time order, so

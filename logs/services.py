@@ -36,6 +36,8 @@ _COLUMNS = (
     "truncated",
     "decode_errors",
     "received_at",
+    "code_file",
+    "code_line",
 )
 
 
@@ -62,9 +64,9 @@ def _insert_sql(rows: int = 1) -> str:
 
 
 _sql_by_vendor: dict[tuple[str, int], str] = {}
-# Rows per multi-row INSERT of a group commit: 64 x 14 parameters stays under SQLite's oldest
+# Rows per multi-row INSERT of a group commit: 62 x 16 parameters stays under SQLite's oldest
 # limit of 999 variables per statement.
-GROUP_STATEMENT_ROWS = 64
+GROUP_STATEMENT_ROWS = 999 // len(_COLUMNS)
 
 
 def _db_datetime_mysql(value: datetime | None) -> str | None:
@@ -96,6 +98,8 @@ def _row_params(line: ParsedLine, db_datetime) -> tuple:
         line.truncated,
         line.decode_errors,
         db_datetime(line.received_at),
+        line.code_file,
+        line.code_line,
     )
 
 
@@ -125,8 +129,8 @@ def _params(rows: Sequence[ParsedLine]) -> list[tuple]:
     return [_row_params(row, db_datetime) for row in rows]
 
 
-# Rows per multi-row INSERT: SQLite's oldest limit is 999 variables per statement (14 columns,
-# so 64 rows); MySQL/MariaDB take a statement up to max_allowed_packet (16 MiB and more), so a
+# Rows per multi-row INSERT: SQLite's oldest limit is 999 variables per statement (16 columns,
+# so 62 rows); MySQL/MariaDB take a statement up to max_allowed_packet (16 MiB and more), so a
 # request's rows go in one or two statements there, within a byte budget.
 STATEMENT_ROWS = {"mysql": 1000}
 STATEMENT_BYTES = 4 * 1024 * 1024
