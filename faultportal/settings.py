@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cluster",
     "watchdogs",
     "rca",
+    "oncall",
     "dashboard",
     "demo",
 ]
