@@ -345,6 +345,9 @@ WORKER_POLL_SECONDS = env_float("WORKER_POLL_SECONDS", 1.0, min_value=0.05)
 # /api/health: a heartbeat older than this is a dead worker; due work waiting longer than this
 # with no live worker makes the portal "degraded".
 WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", 30.0, min_value=1.0)
+# The watchdog worker_silent (and /api/health's worker check): a worker has run and the newest
+# heartbeat of any worker is older than this. Longer than a restart takes.
+WORKER_SILENT_SECONDS = env_int("WORKER_SILENT_SECONDS", 120, min_value=10)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

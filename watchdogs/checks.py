@@ -13,12 +13,14 @@ from django.conf import settings
 
 from cluster.selectors import cluster_snapshot_latest_at
 from diagnosis.models import Severity
+from jobs.selectors import worker_silence
 from logs.selectors import log_sources_heard_since
 
 CLUSTER_KEY = "cluster"
 CLUSTER_STATUS_STALE = "cluster_status_stale"
 HOST_SILENT = "host_silent"
 INGESTION_STOPPED = "ingestion_stopped"
+WORKER_SILENT = "worker_silent"
 # A source is watched while it sent lines within this: a host removed from the cluster stops
 # being watched after a day (and its fault, no longer raised, is auto-resolved when quiet).
 WATCH_WINDOW = timedelta(days=1)
@@ -118,5 +120,27 @@ def log_sources(*, now: datetime) -> tuple[Verdict, Verdict]:
     return silent, stopped
 
 
+def worker_silent(*, now: datetime) -> Verdict:
+    """The background worker (`manage.py notify`: notifications, LLM diagnoses) stopped: a
+    worker has heartbeated, and no worker has for WORKER_SILENT_SECONDS. One fault for the
+    portal, not one per worker process (each restart is a new worker id). Never raised before
+    the first heartbeat: an install that runs no worker is not an outage."""
+    verdict = Verdict(WORKER_SILENT)
+    silent, latest = worker_silence(now=now)
+    if latest is None:
+        return verdict
+    verdict.judged.add(CLUSTER_KEY)
+    if silent:
+        verdict.alarm(
+            CLUSTER_KEY,
+            title=f"No background worker heartbeat for {_minutes(now - latest)}: "
+            "notifications and LLM diagnoses are not running",
+            severity=Severity.MAJOR,
+            sample=f"latest worker heartbeat at {latest.isoformat()} "
+            f"(WORKER_SILENT_SECONDS={settings.WORKER_SILENT_SECONDS})",
+        )
+    return verdict
+
+
 def watchdogs_evaluate(*, now: datetime) -> list[Verdict]:
-    return [cluster_status_stale(now=now), *log_sources(now=now)]
+    return [cluster_status_stale(now=now), *log_sources(now=now), worker_silent(now=now)]

@@ -5,10 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from diagnosis.models import FaultRecord, FaultType
+from jobs.models import WorkerHeartbeat
+from jobs.worker import Worker
 from logs.models import LogSource
 from logs.parsing import ParsedLine
 from logs.services import system_logs_ingest
@@ -171,3 +174,40 @@ def test_the_command_prints_one_line():
     out = io.StringIO()
     call_command("watchdogs", stdout=out)
     assert out.getvalue() == "watchdogs: 1 alarming (cluster_status_stale), 0 resolved\n"
+
+
+def _age_heartbeats(seconds: float) -> None:
+    """Every worker's last heartbeat `seconds` further back, as if that much time had passed."""
+    WorkerHeartbeat.objects.update(beat_at=F("beat_at") - timedelta(seconds=seconds))
+
+
+def test_a_silent_worker_raises_worker_silent_and_resolves_when_it_beats_again(settings):
+    settings.WORKER_SILENT_SECONDS = 120
+    client = APIClient()
+    watchdogs_run()  # no worker ever ran: an install without one is not an outage
+    assert active("worker_silent") == []
+    assert client.get("/api/health").json()["checks"]["worker"]["ok"] is True
+
+    Worker(once=True).run_once()  # a real worker pass: beats, then stops cleanly
+    _age_heartbeats(60)  # stopped a minute ago: a restart takes that long, not silence yet
+    watchdogs_run()
+    assert active("worker_silent") == []
+    assert client.get("/api/health").json()["checks"]["worker"]["silent"] is False
+
+    _age_heartbeats(120)  # three minutes now
+    watchdogs_run()
+    (silent,) = active("worker_silent")
+    assert silent.title == (
+        "No background worker heartbeat for 3 min: notifications and LLM diagnoses are not running"
+    )
+    assert silent.host == "" and silent.severity == "major"
+    # /api/health says the same thing at the same moment.
+    body = client.get("/api/health").json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["worker"]["ok"] is False and body["checks"]["worker"]["silent"] is True
+
+    Worker(once=True)._beat()  # a worker is back
+    applied = watchdogs_run()
+    assert [f.pk for f in applied.cleared] == [silent.pk]
+    assert FaultRecord.objects.get(pk=silent.pk).resolution == "recovered"
+    assert client.get("/api/health").json()["checks"]["worker"]["ok"] is True

@@ -12,8 +12,8 @@ from watchdogs.services import watchdogs_run
 class Command(BaseCommand):
     help = (
         "Check that the portal's inputs are alive: a stale cluster snapshot, a host that went "
-        "silent, ingestion stopped as a whole. Raises a fault for each, resolved when the input "
-        "returns. Once (a timer) or every N seconds."
+        "silent, ingestion stopped as a whole, the background worker silent. Raises a fault for "
+        "each, resolved when the input returns. Once (a timer) or every N seconds."
     )
 
     def add_arguments(self, parser):
