@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from faultportal.api.authentication import TokenInfo, lookup_token
 from faultportal.models import ApiToken
+from logs.hostnames import host_name_problem
 from logs.ingestion import (
     HOST_MAX,
     LOGTYPE_MAX,
@@ -54,6 +55,7 @@ MISSING_TOKEN = "missing_token"
 INVALID_TOKEN = "invalid_token"
 NO_INGEST_SCOPE = "no_ingest_scope"
 TOO_MANY_LINES = "too_many_lines"
+INVALID_HOST = "invalid_host"  # not an RFC 1123 name nor an address (logs/hostnames.py)
 
 
 @dataclass
@@ -218,6 +220,12 @@ def thrift_batch_ingest(
             outcome.blank += 1
             continue
         origin = event_origin(headers, peer, outcome.warnings)
+        if problem := host_name_problem(origin.host):
+            outcome.refused[INVALID_HOST] += 1
+            note = f"events refused: {problem}"
+            if note not in outcome.warnings:
+                outcome.warnings.append(note)
+            continue
         try:
             batch = batch_from_text(
                 body, charset=None, origin=origin, limits=limits, received_at=received_at

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from logs.hostnames import host_name_problem
 from logs.models import SystemLog
 from logs.parsing import ParsedLine, preprocess_log
 
@@ -253,6 +254,8 @@ def _event_origin(headers: dict, index: int, default: Origin, batch: Batch) -> O
         if note not in batch.warnings:
             batch.warnings.append(note)
         host = ""
+    elif host and (problem := host_name_problem(host)):
+        raise InvalidBody(f"Event {index}: {problem}.")
     logtype = clean_text(logtype.strip())[0] if logtype else ""
     if logtype and is_unresolved_variable(logtype):
         logtype = ""

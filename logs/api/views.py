@@ -28,6 +28,7 @@ from logs.api.parsers import (
     RequestBody,
     UnlabelledBodyParser,
 )
+from logs.hostnames import host_name_problem
 from logs.ingestion import (
     HOST_MAX,
     LOGTYPE_MAX,
@@ -94,6 +95,9 @@ def request_origin(request) -> tuple[Origin, list[str]]:
             f"sender's address {peer}. Export the variable on the agent (flume-env.sh)."
         )
         host = ""
+    elif host and (problem := host_name_problem(host)):
+        # Permanent: the sender must fix its URL (docs/ingestion.md, "Host names").
+        raise ParseError(f"{problem}; fix the host= of the sink's URL.", code="invalid_host")
     logtype = _query_value(params, "logtype", LOGTYPE_MAX)
     if is_unresolved_variable(logtype):
         warnings.append(

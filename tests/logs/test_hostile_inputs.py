@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from logs.models import SystemLog
@@ -179,26 +180,33 @@ CASES = [
         b"'); DROP TABLE system_logs; -- \" OR 1=1 /* %s %(x)s ?",
         check=one_row("'); DROP TABLE system_logs; -- \" OR 1=1 /* %s %(x)s ?"),
     ),
+    # --- hosts: an RFC 1123 name or an address, else 400 (issue 17; these were stored before)
     Case(
         "SQL in the host",
         b"x",
         query="host=dn01'%29%3B%20DROP%20TABLE%20system_logs%3B--",
-        check=one_row(host="dn01'); DROP TABLE system_logs;--"),
+        status=400,
     ),
+    Case("CRLF in the host", b"x", query="host=dn01%0D%0AX-Injected:%201", status=400),
+    Case("10 kB host", b"x", query="host=" + "h" * 10_000, status=400),
+    Case("NUL in the host", b"x", query="host=dn%0001", status=400),
+    Case("bad percent-encoding in the host", b"x", query="host=dn%FF01", status=400),
+    Case("path in the host", b"x", query="host=../../admin/auth/user/add", status=400),
+    Case("HTML in the host", b"x", query="host=%3Cb%3Edn01%3C/b%3E", status=400),
     Case(
-        "CRLF in the host",
+        "FQDN host",
         b"x",
-        query="host=dn01%0D%0AX-Injected:%201",
-        check=one_row(host="dn01\r\nX-Injected: 1"),
-    ),  # fmt: skip
-    Case("10 kB host", b"x", query="host=" + "h" * 10_000, check=one_row(host="h" * 255)),
-    Case("NUL in the host", b"x", query="host=dn%0001", check=one_row(host="dn\ufffd01")),
+        query="host=dn01.hdp.example.com.",
+        check=one_row(host="dn01.hdp.example.com."),
+    ),
+    Case("IPv6 host", b"x", query="host=2001:db8::7", check=one_row(host="2001:db8::7")),
     Case(
-        "bad percent-encoding in the host",
-        b"x",
-        query="host=dn%FF01",
-        check=one_row(host="dn\ufffd01"),
-    ),  # fmt: skip
+        "path in an event host",
+        b'[{"headers": {"host": "../x"}, "body": "bad"}, '
+        b'{"headers": {"host": "dn02"}, "body": "ok"}]',
+        "application/json",
+        check=one_row("ok", host="dn02"),
+    ),
     Case(
         "emoji and bidi overrides",
         "💥 \u202egnp.exe 日本語".encode(),
@@ -260,9 +268,14 @@ def test_hostile_input_is_stored_safely_or_refused_clearly(case, make_token):
 def test_log_text_is_escaped_in_the_admin(client, admin_user, make_token):
     token = make_token("ingest")
     APIClient().post(
-        f"{URL}?token={token}&host=%3Cb%3Edn01%3C/b%3E",
+        f"{URL}?token={token}&host=dn01",
         data=f"{TS} ERROR a.B: <script>alert('x')</script>",
         content_type="text/plain",
+    )
+    # Ingest refuses such a host now (logs/hostnames.py); a row written before, or by hand, is
+    # still escaped.
+    SystemLog.objects.create(
+        host="<b>dn01</b>", level="INFO", raw="x", message="x", received_at=timezone.now()
     )
     client.force_login(admin_user)
     page = client.get("/admin/logs/systemlog/").content.decode()
