@@ -54,6 +54,15 @@ class SystemLog(models.Model):
         default=0, help_text="Bytes that were not valid UTF-8 and were replaced."
     )
     received_at = models.DateTimeField()
+    # Events across requests (docs/events.md). `stream`: the sender's stream (a 64-bit hash of
+    # token, host, log type and source file), so a line that continues an event in a later
+    # request finds the stream's last row by index. `event_head`: for a row that continues an
+    # event stored by an earlier request, the id of the event's first row (such a row carries
+    # that row's log time, level and component); NULL for the first row of an event.
+    # `event_seq`: the row's place in its event (0 for the first row).
+    stream = models.BigIntegerField(default=0, db_default=0)
+    event_head = models.BigIntegerField(null=True, blank=True)
+    event_seq = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "system_logs"
@@ -69,6 +78,8 @@ class SystemLog(models.Model):
             # "Errors on this host": the admin's host+level filter, a host's page, and the
             # diagnosis context's WARN+ lines of one node.
             models.Index(fields=["host", "level", "log_time"], name="system_logs_host_level_time"),
+            # A line that continues an event: its stream's last row (the id orders a stream).
+            models.Index(fields=["stream", "id"], name="system_logs_stream"),
         ]
 
     def __str__(self) -> str:
