@@ -67,7 +67,7 @@ def test_gunicorns_access_log_never_holds_a_token(migrated_mariadb, tmp_path):
         )
         urllib.request.urlopen(request, timeout=10).read()
         status, _, _ = post(f"{server.url}/api/faults/?token={token}", b"")
-        assert status in (401, 405)
+        assert status in (401, 403, 405)  # a read token may not POST there: refused either way
     text = log.read_text()
     assert "/api/log/auto-upload?host=redact-dn01&token=[redacted]" in text
     assert token not in text
