@@ -26,6 +26,9 @@ PORTAL_TABLES = CONTRACT_TABLES | {
     "threshold_breaches",
     "jobs",
     "worker_heartbeats",
+    "silences",
+    "maintenance_windows",
+    "fault_snoozes",
 }
 # SQLite only: the log search's FTS5 table and the shadow tables FTS5 keeps its index in.
 SQLITE_SEARCH_TABLES = {

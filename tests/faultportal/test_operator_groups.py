@@ -68,6 +68,15 @@ def test_both_groups_exist_with_their_permissions():
         ("diagnosis", "view_diagnosis"),
         ("cluster", "view_metricthreshold"),
         ("diagnosis", "view_incident"),
+        ("oncall", "view_silence"),
+        ("oncall", "view_maintenancewindow"),
+        ("oncall", "view_faultsnooze"),
+    }
+    # Operators mute what they work on: silences, maintenance windows, snoozes (issue 15).
+    muting = {
+        ("oncall", f"{verb}_{model}")
+        for model in ("silence", "maintenancewindow", "faultsnooze")
+        for verb in ("add", "change", "delete")
     }
     # Operators tune the metric thresholds as they tune the fault-type catalogue.
     assert perms("operator") == viewer | {
@@ -76,6 +85,7 @@ def test_both_groups_exist_with_their_permissions():
         ("diagnosis", "add_faulttype"),
         ("diagnosis", "change_faulttype"),
         ("cluster", "change_metricthreshold"),
+        *muting,
     }
 
 
