@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", include("cluster.api.urls")),
     path("api/", include("diagnosis.api.urls")),
     path("api/", include("rca.api.urls")),
+    path("api/", include("oncall.api.silence_urls")),
     path("", include("dashboard.urls")),
 ]
 
