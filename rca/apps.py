@@ -6,3 +6,13 @@ class RcaConfig(AppConfig):
 
     name = "rca"
     verbose_name = "Diagnosis engine"
+
+    def ready(self):
+        from jobs.registry import job_handler_register
+        from rca.background import MAX_ATTEMPTS, llm_diagnosis_job
+        from rca.run import LLM_JOB_KIND
+
+        # LLM diagnoses run in the background worker (manage.py notify), never in gunicorn.
+        job_handler_register(
+            LLM_JOB_KIND, llm_diagnosis_job, atomic=False, max_attempts=MAX_ATTEMPTS
+        )

@@ -86,13 +86,33 @@ class FaultEventAdmin(_ReadOnlyHistoryAdmin):
 
 @admin.register(Diagnosis)
 class DiagnosisAdmin(_ReadOnlyHistoryAdmin):
-    list_display = ["id", "created_at", "fault_column", "engine", "host", "requested_by", "summary"]
+    list_display = [
+        "id",
+        "created_at",
+        "fault_column",
+        "engine",
+        "state",
+        "host",
+        "requested_by",
+        "summary",
+    ]
     list_display_links = ["id", "created_at"]
-    list_filter = ["engine"]
-    list_select_related = ["fault"]
+    list_filter = ["engine", "state"]
+    list_select_related = ["fault", "incident"]
     search_fields = ["=host", "=requested_by"]
     search_help_text = "A fault id, or an exact host or requester."
-    fields = ["fault", "engine", "host", "requested_by", "created_at", "result_json", "log_text"]
+    fields = [
+        "fault",
+        "incident",
+        "engine",
+        "state",
+        "error",
+        "host",
+        "requested_by",
+        "created_at",
+        "result_json",
+        "log_text",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -106,7 +126,11 @@ class DiagnosisAdmin(_ReadOnlyHistoryAdmin):
 
     @admin.display(description="fault")
     def fault_column(self, diagnosis):
-        return fault_link(diagnosis.fault) if diagnosis.fault_id else "pasted excerpt"
+        if diagnosis.fault_id:
+            return fault_link(diagnosis.fault)
+        if diagnosis.incident_id:
+            return f"incident #{diagnosis.incident_id}"
+        return "pasted excerpt"
 
     @admin.display(description="summary")
     def summary(self, diagnosis):

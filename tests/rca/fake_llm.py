@@ -61,6 +61,7 @@ class FakeLLM:
 
     def __init__(self):
         self.requests: list[dict] = []
+        self.answered = 0  # requests answered so far (a sleeping one is received, not answered)
         self.behaviour = "valid"
         self.sleep_seconds = 3.0
         fake = self
@@ -75,7 +76,10 @@ class FakeLLM:
                 fake.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": body}
                 )
-                fake.answer(self, body)
+                try:
+                    fake.answer(self, body)
+                finally:
+                    fake.answered += 1
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -1,7 +1,10 @@
 """The admin: a "diagnose" action on selected faults, the latest diagnosis on a fault's page."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.urls import reverse
 
 from diagnosis.models import Diagnosis, FaultRecord
@@ -74,23 +77,20 @@ def test_the_change_page_shows_the_latest_diagnosis_escaped(admin_client):
     assert "<script>alert('x')</script>" not in html
 
 
-def test_past_its_time_budget_the_action_stops_asking_the_llm(
-    admin_client, llm_configured, monkeypatch
-):
-    from rca import admin as actions
-
+def test_with_the_llm_the_action_queues_and_the_worker_diagnoses(admin_client, llm_configured):
+    """The admin request never waits for the model: it queues, `manage.py notify` answers."""
     records = [hostile_fault("dn01"), hostile_fault("dn02")]
-    monkeypatch.setattr(actions, "LLM_BUDGET_SECONDS", 0)
-
     html = run_action(admin_client, [r.pk for r in records]).content.decode()
 
-    assert "Diagnosed 2 fault(s): 2 by the rules engine." in html
-    assert "2 fault(s) were diagnosed by the rules only" in html
-    assert llm_configured.requests == []
+    assert "Queued the LLM diagnosis of 2 fault(s)" in html
+    assert llm_configured.requests == []  # nothing asked the model in the request
+    assert set(Diagnosis.objects.values_list("state", flat=True)) == {"pending"}
+    assert FaultRecord.objects.get(pk=records[0].pk).diagnosis is None
 
+    call_command("notify", "--once", stdout=io.StringIO())
 
-def test_the_action_uses_the_llm_when_configured(admin_client, llm_configured):
-    record = hostile_fault()
-    html = run_action(admin_client, [record.pk]).content.decode()
-    assert "Diagnosed 1 fault(s): 1 by the llm engine." in html
-    assert Diagnosis.objects.get(fault=record).engine == "llm"
+    assert len(llm_configured.requests) == 2
+    for record in records:
+        row = Diagnosis.objects.get(fault=record)
+        assert row.state == "done" and row.engine == "llm" and row.requested_by == "oncall"
+        assert FaultRecord.objects.get(pk=record.pk).diagnosis == row.result

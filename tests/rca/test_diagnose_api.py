@@ -1,18 +1,27 @@
 """POST /api/llm/diagnose: access, validation, stored history, rate limit, and the rules
 answering when the LLM is unreachable (must-show 3)."""
 
+import io
 import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
 import urllib.request
 import uuid
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from diagnosis.models import Diagnosis, FaultEvent, FaultRecord
+from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, Incident
+from jobs.models import Job
 from tests.diagnosis.scenario import fault, log_line, snapshot
 from tests.support.server import PortalServer
-from tests.support.services import run_manage
+from tests.support.services import REPO_ROOT, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -223,35 +232,154 @@ def test_an_excerpt_is_diagnosed_and_kept_without_a_fault(client, diagnose_token
     assert FaultEvent.objects.filter(action="diagnosed").count() == 0
 
 
-def test_with_the_llm_at_a_closed_port_the_rules_answer_200(
+def notify_once() -> None:
+    """One pass of the background worker, as `manage.py notify --once` runs it."""
+    call_command("notify", "--once", stdout=io.StringIO())
+
+
+def poll(client, token, url):
+    return client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
+
+
+def test_with_the_llm_at_a_closed_port_the_worker_answers_from_the_rules(
     client, diagnose_token, settings, closed_port
 ):
-    """Must-show 3: LLM_BASE_URL points at nothing."""
+    """LLM_BASE_URL points at nothing: the request is queued, the worker's answer is the
+    rules' with llm_error saying why."""
     settings.LLM_BASE_URL = f"http://127.0.0.1:{closed_port}/v1"
     settings.LLM_MODEL = "llama3"
     record = expiry_fault()
 
     response = post(client, diagnose_token, {"fault_id": record.pk})
+    assert response.status_code == 202
+    notify_once()
+    body = poll(client, diagnose_token, response["Location"]).json()
 
-    assert response.status_code == 200
-    body = response.json()
-    assert body["engine"] == "rules"
+    assert body["state"] == "done" and body["engine"] == "rules"
     assert body["llm_error"].startswith("cannot connect to the LLM server:")
     assert body["probable_causes"] and body["remediation"]
     assert FaultRecord.objects.get(pk=record.pk).diagnosis["llm_error"] == body["llm_error"]
     assert "LLM not used" in FaultEvent.objects.get(action="diagnosed").note
 
 
-def test_the_llm_answers_through_the_endpoint_unless_rules_are_asked_for(
+def test_with_the_llm_the_endpoint_answers_202_and_the_poll_url_gets_the_answer(
+    client, diagnose_token, llm_configured
+):
+    """Must-show 3: 202 with the URL to poll; the model is asked by the worker, not the request."""
+    record = expiry_fault()
+
+    response = post(client, diagnose_token, {"fault_id": record.pk})
+
+    assert response.status_code == 202
+    queued = response.json()
+    url = f"/api/diagnoses/{queued['diagnosis_id']}"
+    assert queued == {
+        "diagnosis_id": queued["diagnosis_id"],
+        "state": "pending",
+        "engine": "llm",
+        "url": url,
+        "fault_id": record.pk,
+        "incident_id": None,
+        "created_at": queued["created_at"],
+    }
+    assert response["Location"] == url
+    assert llm_configured.requests == []  # the request thread never called the model
+    assert poll(client, diagnose_token, url).json()["state"] == "pending"
+    assert FaultRecord.objects.get(pk=record.pk).diagnosis is None
+
+    notify_once()
+
+    assert len(llm_configured.requests) == 1
+    done = poll(client, diagnose_token, url + "/")
+    assert done.status_code == 200
+    body = done.json()
+    assert body["state"] == "done" and body["engine"] == "llm" and body["model"] == "test-model"
+    assert body["summary"].startswith("The NameNode on nn01 paused for 52 s")
+    assert body["subject"]["fault_id"] == record.pk
+    record = FaultRecord.objects.get(pk=record.pk)
+    assert record.diagnosis == Diagnosis.objects.get(pk=queued["diagnosis_id"]).result
+    (event,) = record.events.filter(action="diagnosed")
+    assert event.actor == "token:ops-script" and event.note.startswith("llm: ")
+
+    # A second pass (or a second worker) finds nothing left to do: written once.
+    notify_once()
+    assert len(llm_configured.requests) == 1
+    assert record.events.filter(action="diagnosed").count() == 1
+
+
+def test_an_excerpt_and_an_incident_are_queued_for_the_llm_too(
+    client, diagnose_token, llm_configured
+):
+    from tests.diagnosis.ingest import ingest
+    from tests.diagnosis.test_incidents import cut_off
+
+    ingest(cut_off("worker17"))
+    incident = Incident.objects.exclude(status=Incident.Status.MERGED).get()
+    excerpt = post(client, diagnose_token, {"log_text": EXCERPT, "host": "nn01"})
+    by_incident = post(client, diagnose_token, {"incident_id": incident.pk})
+    assert excerpt.status_code == by_incident.status_code == 202
+    assert by_incident.json()["incident_id"] == incident.pk
+
+    notify_once()
+
+    body = poll(client, diagnose_token, excerpt["Location"]).json()
+    assert body["state"] == "done" and body["engine"] == "llm"
+    assert body["subject"]["kind"] == "log_text" and body["subject"]["host"] == "nn01"
+    body = poll(client, diagnose_token, by_incident["Location"]).json()
+    assert body["state"] == "done" and body["engine"] == "llm"
+    assert body["subject"]["kind"] == "incident"
+    assert Incident.objects.get(pk=incident.pk).diagnosis == body_result(body)
+    # The incident's rules were the model's reference: it saw the incident, not a fault.
+    sent = json.dumps(llm_configured.requests[-1]["body"])
+    assert "network: master1 unreachable" in sent
+
+
+def body_result(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k not in POLL_FIELDS}
+
+
+POLL_FIELDS = {"diagnosis_id", "state", "url", "fault_id", "incident_id", "created_at"}
+
+
+def test_rules_asked_for_answer_200_at_once_even_with_the_llm(
     client, diagnose_token, llm_configured
 ):
     record = expiry_fault()
-    assert post(client, diagnose_token, {"fault_id": record.pk}).json()["engine"] == "llm"
-    assert len(llm_configured.requests) == 1
     rules_only = post(client, diagnose_token, {"fault_id": record.pk, "engine": "rules"})
-    assert rules_only.json()["engine"] == "rules" and rules_only.json()["llm_error"] is None
-    assert len(llm_configured.requests) == 1
-    assert Diagnosis.objects.get(pk=rules_only.json()["diagnosis_id"]).engine == "rules"
+    assert rules_only.status_code == 200
+    body = rules_only.json()
+    assert body["state"] == "done" and body["engine"] == "rules" and body["llm_error"] is None
+    assert body["url"] == f"/api/diagnoses/{body['diagnosis_id']}"
+    assert llm_configured.requests == []
+    assert Diagnosis.objects.get(pk=body["diagnosis_id"]).engine == "rules"
+    assert poll(client, diagnose_token, body["url"]).json() == body
+
+
+def test_a_diagnosis_the_worker_gives_up_on_says_failed_and_why(
+    client, diagnose_token, llm_configured, monkeypatch
+):
+    from rca import background
+
+    def broken(diagnosis):
+        raise RuntimeError("context gathering broke")
+
+    monkeypatch.setattr(background, "pending_diagnosis_compute", broken)
+    response = post(client, diagnose_token, {"log_text": EXCERPT})
+    Job.objects.update(max_attempts=1)
+
+    notify_once()
+
+    body = poll(client, diagnose_token, response["Location"]).json()
+    assert body["state"] == "failed"
+    assert body["error"] == "RuntimeError: context gathering broke"
+    assert Job.objects.get().status == "failed"
+
+
+def test_polling_needs_the_scope_and_an_unknown_id_is_a_json_404(client, diagnose_token):
+    assert client.get("/api/diagnoses/1").status_code == 401
+    response = poll(client, diagnose_token, "/api/diagnoses/987654")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No diagnosis with id 987654."
 
 
 # --- rate limit ---------------------------------------------------------------------------------
@@ -286,20 +414,46 @@ def test_the_rate_limit_is_shared_through_redis(client, settings, make_token, re
 # --- a live server ------------------------------------------------------------------------------
 
 
-@pytest.mark.mariadb
-def test_gunicorn_answers_from_the_rules_when_the_llm_is_unreachable(migrated_mariadb, closed_port):
-    """Must-show 3 end to end: a real server process, configured with an LLM at a closed port."""
-    raw = (
-        run_manage(
-            "create_api_token",
-            f"diag-{uuid.uuid4().hex[:8]}",
-            "--scopes",
-            "diagnose",
-            env={"DATABASE_URL": migrated_mariadb},
-        )
-        .strip()
-        .splitlines()[-1]
+def live_token(database_url: str, scopes: str) -> str:
+    out = run_manage(
+        "create_api_token",
+        f"diag-{uuid.uuid4().hex[:8]}",
+        "--scopes",
+        scopes,
+        env={"DATABASE_URL": database_url},
     )
+    return out.strip().splitlines()[-1]
+
+
+def http(method: str, url: str, token: str, body: bytes | None = None, content_type="json"):
+    """(status, headers, JSON body) of one request; errors are answers too."""
+    headers = {"Authorization": f"Token {token}"}
+    if body is not None:
+        headers["Content-Type"] = f"application/{content_type}"
+        if content_type == "text":
+            headers["Content-Type"] = "text/plain"
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"{}")
+
+
+def wait_for(predicate, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.mariadb
+def test_gunicorn_queues_and_the_worker_answers_from_the_rules_when_the_llm_is_unreachable(
+    migrated_mariadb, closed_port
+):
+    """End to end: a real server process and `manage.py notify --once`, configured with an LLM
+    at a closed port."""
+    raw = live_token(migrated_mariadb, "diagnose")
     env = {
         "DATABASE_URL": migrated_mariadb,
         "REDIS_URL": "",
@@ -310,18 +464,97 @@ def test_gunicorn_answers_from_the_rules_when_the_llm_is_unreachable(migrated_ma
     }
     server = PortalServer(env, workers=1, threads=2).start()
     try:
-        request = urllib.request.Request(
-            server.url + URL,
-            data=json.dumps({"log_text": EXCERPT, "host": "nn01"}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Token {raw}"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 200
-            body = json.loads(response.read())
+        body = json.dumps({"log_text": EXCERPT, "host": "nn01"}).encode()
+        status, headers, queued = http("POST", server.url + URL, raw, body)
+        assert status == 202 and queued["state"] == "pending"
+        run_manage("notify", "--once", env=env)
+        status, _, body = http("GET", server.url + headers["Location"], raw)
     finally:
         server.stop()
+    assert status == 200 and body["state"] == "done"
     assert body["engine"] == "rules"
     assert body["llm_error"].startswith("cannot connect to the LLM server:")
     assert body["probable_causes"][0]["title"] == "Long JVM or host pause (GC) shortly before"
     assert "sk-live-test" not in json.dumps(body)
+
+
+@pytest.mark.mariadb
+def test_gunicorn_threads_never_wait_for_a_model_that_takes_30_s(migrated_mariadb, fake_llm):
+    """Must-show 3: the model takes 30 s to answer. gunicorn has one process of two threads;
+    while the worker (`manage.py notify`) waits for the model, more diagnoses than there are
+    threads are queued, lines are ingested and health and polls are answered — all before the
+    model has answered anything — and then the poll gets the model's answer."""
+    fake_llm.behaviour, fake_llm.sleep_seconds = "sleep", 30.0
+    raw = live_token(migrated_mariadb, "diagnose,ingest")
+    env = {
+        "DATABASE_URL": migrated_mariadb,
+        "REDIS_URL": "",
+        "LLM_BASE_URL": fake_llm.base_url,
+        "LLM_MODEL": "test-model",
+        "LLM_TIMEOUT": "60",
+        "WORKER_POLL_SECONDS": "0.2",
+    }
+    server = PortalServer(env, workers=1, threads=2).start()
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "notify"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    excerpt = json.dumps({"log_text": EXCERPT, "host": "nn01"}).encode()
+    try:
+        status, headers, first = http("POST", server.url + URL, raw, excerpt)
+        assert status == 202
+        # The worker has the job and is waiting for the model.
+        wait_for(lambda: len(fake_llm.requests) == 1, "the worker to call the model", 30)
+        fake_llm.behaviour = "valid"  # the next calls answer at once; the first still sleeps
+
+        answers = []
+
+        def diagnose():
+            answers.append(http("POST", server.url + URL, raw, excerpt))
+
+        clients = [threading.Thread(target=diagnose) for _ in range(4)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join(timeout=20)
+        lines = "\n".join(
+            f"2026-11-28 10:15:{n:02},000 INFO org.apache.hadoop.hdfs.StateChange: line {n}"
+            for n in range(20)
+        ).encode()
+        ingest = http(
+            "POST", f"{server.url}/api/log/auto-upload?host=dn-slow-llm", raw, lines, "text"
+        )
+        health = http("GET", server.url + "/api/health", raw)
+        polled = http("GET", server.url + headers["Location"], raw)
+
+        # Every one of those was answered while the model still held the first request.
+        assert fake_llm.answered == 0
+        assert sorted(status for status, _, _ in answers) == [202] * 4
+        assert ingest[0] == 200 and ingest[2]["accepted"] == 20
+        assert health[0] == 200 and health[2]["checks"]["worker"]["alive"] == 1
+        assert polled[0] == 200 and polled[2]["state"] == "pending"
+
+        # Then the model answers and the poll gets it; the queued ones follow.
+        wait_for(
+            lambda: http("GET", server.url + headers["Location"], raw)[2]["state"] == "done",
+            "the first diagnosis",
+            60,
+        )
+        status, _, done = http("GET", server.url + headers["Location"], raw)
+        assert done["engine"] == "llm" and done["model"] == "test-model"
+        for _, queued_headers, _ in answers:
+            wait_for(
+                lambda h=queued_headers: (
+                    http("GET", server.url + h["Location"], raw)[2]["state"] == "done"
+                ),
+                "the queued diagnoses",
+                30,
+            )
+        assert fake_llm.answered == 5
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        server.stop()
