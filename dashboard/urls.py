@@ -11,6 +11,11 @@ urlpatterns = [
     # A host name comes from the senders: `path` accepts any character, "/" included.
     path("dashboard/hosts/<path:host>/", views.host, name="dashboard-host"),
     path("dashboard/faults/<int:fault_id>/", views.fault, name="dashboard-fault"),
+    path(
+        "dashboard/faults/<int:fault_id>/silence",
+        views.fault_silence,
+        name="dashboard-fault-silence",
+    ),
     path("dashboard/logs/", views.logs, name="dashboard-logs"),
     path("dashboard/logs/<int:line_id>/", views.log_context, name="dashboard-log-context"),
 ]

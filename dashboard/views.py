@@ -1,16 +1,24 @@
 """The server-rendered pages: dashboard, host, fault. Staff only; the admin's login form.
 
+The one write is an operator's one-click silence (POST, CSRF-checked, the `oncall.add_silence`
+permission of the "operator" group), answered with a redirect back to the page.
+
 Thin views: the content comes from dashboard.pages.*, the markup from
 dashboard/templates/dashboard/.
 Pages are never cached by browsers or proxies: they show live state.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from dashboard.pages.dashboard import dashboard_page
 from dashboard.pages.fault import fault_page
@@ -19,6 +27,11 @@ from dashboard.pages.logs import log_context_page, log_explorer_page
 from diagnosis.models import FaultRecord
 from logs.models import SystemLog
 from logs.selectors import SEARCH_FIELDS
+from oncall.silences import silence_for_fault
+
+# What a one-click silence may last (hours); the page's button sends 2.
+SILENCE_HOURS = (1, 2, 4, 8, 24)
+SILENCE_COMMENT_CHARS = 2000
 
 
 def page(request, template: str, context: dict, **extra):
@@ -54,6 +67,40 @@ def fault(request, fault_id: int):
     except FaultRecord.DoesNotExist:
         raise Http404(f"No fault #{fault_id}.") from None
     return page(request, "dashboard/fault.html", context, now=timezone.now())
+
+
+def _silence_hours(request) -> int | None:
+    try:
+        hours = int(request.POST.get("hours", "2"))
+    except ValueError:
+        return None
+    return hours if hours in SILENCE_HOURS else None
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def fault_silence(request, fault_id: int):
+    if not request.user.has_perm("oncall.add_silence"):
+        raise PermissionDenied("Only operators may silence faults.")
+    fault = FaultRecord.objects.select_related("fault_type").filter(pk=fault_id).first()
+    if fault is None:
+        raise Http404(f"No fault #{fault_id}.")
+    hours = _silence_hours(request)
+    if hours is None:
+        return HttpResponseBadRequest(
+            f"hours must be one of {', '.join(map(str, SILENCE_HOURS))}.", content_type="text/plain"
+        )
+    try:
+        silence_for_fault(
+            fault=fault,
+            duration=timedelta(hours=hours),
+            author=request.user.get_username(),
+            comment=request.POST.get("comment", "")[:SILENCE_COMMENT_CHARS],
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
+    return HttpResponseRedirect(reverse("dashboard-fault", args=[fault.pk]) + "#muted", status=303)
 
 
 @never_cache

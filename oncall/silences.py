@@ -33,6 +33,8 @@ from oncall.suppression import Suppression
 # How far an incident silence follows merges (X merged into Y merged into Z…).
 MERGE_DEPTH = 5
 MAX_SILENCE = timedelta(days=366)
+# The fault and incident pages' one-click silence.
+ONE_CLICK = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def silenced_outbox(*, kind: str, object_id: int) -> QuerySet[OutboxEntry]:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def held_release(*, kind: str, object_id: int, now: datetime | None = None) -> int:
+def held_recheck(*, kind: str, object_id: int, now: datetime | None = None) -> int:
     """Let the dispatcher look again, at its next tick, at the entries this one held."""
     now = now or timezone.now()
     return silenced_outbox(kind=kind, object_id=object_id).update(held_until=now)
@@ -327,13 +329,13 @@ def silence_expire(*, silence: Silence, now: datetime | None = None) -> Silence:
             silence.ends_at = now
             silence.starts_at = min(silence.starts_at, now)
             silence.save(update_fields=["starts_at", "ends_at", "updated_at"])
-        held_release(kind="silence", object_id=silence.pk, now=now)
+        held_recheck(kind="silence", object_id=silence.pk, now=now)
     return silence
 
 
 def silence_delete(*, silence: Silence) -> None:
     with transaction.atomic():
-        held_release(kind="silence", object_id=silence.pk)
+        held_recheck(kind="silence", object_id=silence.pk)
         silence.delete()
 
 
@@ -346,7 +348,7 @@ def maintenance_window_create(*, author: str = "", **fields) -> MaintenanceWindo
 
 def maintenance_window_changed(*, window: MaintenanceWindow) -> None:
     """After an edit or before a delete: what it held is looked at again."""
-    held_release(kind="maintenance", object_id=window.pk)
+    held_recheck(kind="maintenance", object_id=window.pk)
 
 
 def fault_snooze(
@@ -370,7 +372,7 @@ def fault_snooze(
         count = current.first() or 0
         previous = FaultSnooze.objects.filter(fault=fault).first()
         if previous is not None:
-            held_release(kind="snooze", object_id=previous.pk)
+            held_recheck(kind="snooze", object_id=previous.pk)
             previous.delete()
         return FaultSnooze.objects.create(
             fault=fault,
@@ -386,6 +388,6 @@ def fault_unsnooze(*, fault: FaultRecord) -> bool:
         snooze = FaultSnooze.objects.filter(fault=fault).first()
         if snooze is None:
             return False
-        held_release(kind="snooze", object_id=snooze.pk)
+        held_recheck(kind="snooze", object_id=snooze.pk)
         snooze.delete()
         return True

@@ -1,7 +1,8 @@
 """One fault's page: what it is, where and since when, its evidence, diagnosis and history.
 
 Queries (pinned in tests/dashboard/test_fault_page.py): the fault with its type, its sample log
-rows, its latest events (diagnosis.selectors.fault_detail), and its script runs.
+rows, its latest events (diagnosis.selectors.fault_detail), its script runs, and what mutes it
+(its snooze, the silences in force, the maintenance windows: oncall.silences).
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from django.utils.http import urlencode
 
 from dashboard.pages.logs import log_explorer_url
 from diagnosis.selectors import fault_detail
+from oncall.silences import ONE_CLICK, fault_suppressions
+from oncall.suppression import Suppression
 from runs.selectors import exec_runs_recent
 
 FAULT_RUNS = 20
@@ -68,6 +71,45 @@ def diagnosis_view(result) -> DiagnosisView | None:
     )
 
 
+SUPPRESSION_ADMIN = {
+    "silence": "admin:oncall_silence_change",
+    "maintenance": "admin:oncall_maintenancewindow_change",
+    "snooze": "admin:oncall_faultsnooze_change",
+}
+
+
+@dataclass
+class MutedView:
+    """What holds the fault's notifications: the latest end (None: a snooze that ends after
+    more occurrences, or nothing known), and each hold with its end, reason and admin link."""
+
+    until: object
+    open_ended: bool
+    holds: list[dict]
+
+
+def muted_view(suppressions: list[Suppression]) -> MutedView | None:
+    if not suppressions:
+        return None
+    holds = []
+    for held in suppressions:
+        name = SUPPRESSION_ADMIN.get(held.kind)
+        holds.append(
+            {
+                "kind": held.kind,
+                "until": held.ends_at,
+                "reason": held.reason,
+                "url": reverse(name, args=[held.id]) if name and held.id else "",
+            }
+        )
+    ends = [held.ends_at for held in suppressions if held.ends_at is not None]
+    return MutedView(
+        until=max(ends) if ends else None,
+        open_ended=any(held.ends_at is None for held in suppressions),
+        holds=holds,
+    )
+
+
 def fault_links(fault) -> dict:
     changelist = reverse("admin:diagnosis_faultrecord_changelist")
     return {
@@ -77,6 +119,7 @@ def fault_links(fault) -> dict:
         "lines": reverse("admin:diagnosis_faultrecord_lines", args=[fault.pk]),
         "type": reverse("admin:diagnosis_faulttype_change", args=[fault.fault_type_id]),
         "host": reverse("dashboard-host", args=[fault.host]) if fault.host else "",
+        "silence": reverse("dashboard-fault-silence", args=[fault.pk]),
         # The explorer on the fault's host, WARN and above, 5 min either side of its occurrences.
         "explore": log_explorer_url(
             host=fault.host,
@@ -99,4 +142,6 @@ def fault_page(*, fault_id: int) -> dict:
         "runs": exec_runs_recent(fault_id=fault.pk, limit=FAULT_RUNS),
         "diagnosis": diagnosis_view(fault.diagnosis),
         "links": fault_links(fault),
+        "muted": muted_view(fault_suppressions(fault=fault)),
+        "one_click_hours": int(ONE_CLICK.total_seconds() // 3600),
     }
