@@ -235,6 +235,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 30, min_value=1)
 # How often each process writes which hosts sent lines when (log_sources, for the watchdogs).
 LOG_SOURCES_FLUSH_SECONDS = env_float("LOG_SOURCES_FLUSH_SECONDS", 5.0, min_value=0.0)
+# How soon a log layout saved in the admin (or by add_log_layout) is read by every worker and
+# instance (logs/layout_cache.py); the process that saved it reads with it at once.
+LOG_LAYOUTS_REFRESH_SECONDS = env_float("LOG_LAYOUTS_REFRESH_SECONDS", 5.0, min_value=0.0)
 # Idempotency keys only need to outlive a sender's retries (see docs/ingestion.md).
 INGEST_REQUEST_RETENTION_HOURS = env_int("INGEST_REQUEST_RETENTION_HOURS", 48, min_value=1)
 

@@ -44,6 +44,7 @@ from logs.ingestion import (
     clip,
     is_unresolved_variable,
 )
+from logs.layout_cache import log_layouts_current
 from logs.models import IngestRequest
 from logs.services import system_logs_ingest
 
@@ -213,6 +214,7 @@ def thrift_batch_ingest(
     # mixes the events of several files, and a stack trace must join the line before it in
     # its own file, not the other file's line that happens to precede it in the batch.
     streams: dict[tuple, list] = {}
+    layouts = log_layouts_current()
     for headers, body, info in checked[skip:]:
         if info is None:
             continue
@@ -228,7 +230,12 @@ def thrift_batch_ingest(
             continue
         try:
             batch = batch_from_text(
-                body, charset=None, origin=origin, limits=limits, received_at=received_at
+                body,
+                charset=None,
+                origin=origin,
+                limits=limits,
+                received_at=received_at,
+                layouts=layouts,
             )
         except TooManyLines:
             outcome.refused[TOO_MANY_LINES] += 1

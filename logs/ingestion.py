@@ -11,10 +11,12 @@ batch, an event that is not a Flume event is refused alone and the others are st
 import codecs
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from logs.hostnames import host_name_problem
+from logs.layouts import Layout
 from logs.models import SystemLog
 from logs.parsing import ParsedLine, preprocess_log
 
@@ -126,10 +128,17 @@ def is_unresolved_variable(value: str) -> bool:
 class _Builder:
     """Accumulates a Batch line by line, applying the limits."""
 
-    def __init__(self, limits: Limits, received_at: datetime, time_zone: str | None):
+    def __init__(
+        self,
+        limits: Limits,
+        received_at: datetime,
+        time_zone: str | None,
+        layouts: Sequence[Layout] = (),
+    ):
         self.limits = limits
         self.received_at = received_at
         self.time_zone = time_zone
+        self.layouts = layouts
         self.batch = Batch()
         self.count = 0
 
@@ -156,6 +165,7 @@ class _Builder:
                 decode_errors=replaced,
                 received_at=self.received_at,
                 time_zone=self.time_zone,
+                layouts=self.layouts,
             )
         )
 
@@ -218,9 +228,13 @@ def batch_from_text(
     limits: Limits,
     received_at: datetime,
     time_zone: str | None = None,
+    layouts: Sequence[Layout] = (),
 ) -> Batch:
-    """A text/plain body: one line, or many separated by newlines (CRLF too)."""
-    builder = _Builder(limits, received_at, time_zone)
+    """A text/plain body: one line, or many separated by newlines (CRLF too).
+
+    `layouts`: the operator's layouts (logs.layout_cache.log_layouts_current()) for lines no
+    built-in layout reads."""
+    builder = _Builder(limits, received_at, time_zone, layouts)
     encoding = codec_name(charset)
     if encoding == "utf-8":
         builder.add_bytes_lines(body.removeprefix(codecs.BOM_UTF8), origin)
@@ -293,10 +307,11 @@ def batch_from_flume_json(
     limits: Limits,
     received_at: datetime,
     time_zone: str | None = None,
+    layouts: Sequence[Layout] = (),
 ) -> Batch:
     """Flume's JSON event array (HTTPSource's JSONHandler format); event headers host, logtype
     and file override the query. An event body may itself hold several lines."""
-    builder = _Builder(limits, received_at, time_zone)
+    builder = _Builder(limits, received_at, time_zone, layouts)
     text, replaced = decode_counting(body, codec_name(charset))
     try:
         events = json.loads(text.removeprefix("\ufeff"))

@@ -1,20 +1,32 @@
 """preprocess_log: one raw Hadoop log line -> a structured record, with no I/O.
 
-Layouts recognised (everything else is kept raw with level UNKNOWN, never dropped):
+Layouts recognised (everything else is kept raw with level UNKNOWN, never dropped; real
+lines and the distributions' patterns are in docs/layouts.md):
 
-- daemon log4j, Hadoop's default  `%d{ISO8601} %p %c: %m`
+- daemon log4j, Hadoop's default  `%d{ISO8601} %p %c: %m`, which Cloudera Manager also writes
+  for the roles it manages, and the HDFS/YARN/MapReduce audit logs (`%c{2}`, key=value message)
       2026-11-28 10:15:32,123 INFO org.apache.hadoop.hdfs.server.datanode.DataNode: Receiving …
   also with `%-5p` padding, and log4j2's `T` between date and time (Hive, Hadoop 3.5+).
 - MapReduce AM / YARN container / HBase layout with the thread  `%d{ISO8601} %p [%t] %c: %m`
       2026-11-28 10:15:32,123 WARN [LeaseRenewer:etl@nn01:8020] org.apache.hadoop.hdfs.Lease…
-  Thread names hold spaces, colons and even brackets; the thread ends at the last `] ` that is
-  followed by a logger and `: `.
+  Thread names hold spaces, colons and even brackets; the thread ends at the first `] ` after
+  which the rest of a layout matches.
+- HDP/Ambari  `%d{ISO8601} %-5p [%t] %c{2} (%F:%M(%L)) - %m`, with or without `[%t]`; the file
+  and line go to code_file/code_line
+      2026-11-28 10:15:32,123 INFO  [main] namenode.NameNode (NameNode.java:<init>(1608)) - …
+- the Hadoop docker image's  `%d{yyyy-MM-dd HH:mm:ss} %-5p %c{1}:%L - %m` (and Oozie's, Ambari
+  server's `%c{1}:%L - %m` after a thread)
+      2026-11-28 10:15:32 INFO  DataNode:420 - Receiving …
+- Cloudera Manager's server  `%d{ISO8601} %p %t:%c: %m`
+      2026-11-28 10:15:32,200 INFO main:com.cloudera.server.cmf.Main: Starting SCM Server. …
 - the older  `yyMMdd HHmmss pid LEVEL class: message`  (pid goes to `thread`)
       081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block … terminating
 - Hadoop's console appender  `%d{yy/MM/dd HH:mm:ss} %p %c{2}: %m`
       26/11/28 10:15:32 INFO datanode.DataNode: STARTUP_MSG: …
 - ZooKeeper, which HA NameNodes and ResourceManagers rely on
-      `%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m`
+      `%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m`  (Ambari's has no `[myid:…]`)
+- the operator's own layouts (table log_layouts, logs/layouts.py), tried in order when no
+  built-in layout reads a line: `layouts=`.
 
 Java stack-trace lines (`\tat …`, `Caused by: …`, `\t... 12 more`, an exception header such as
 `java.io.IOException: Connection reset by peer`) are marked `is_continuation`;
@@ -25,12 +37,13 @@ Timestamps carry no zone: they are read in CLUSTER_TIME_ZONE and returned in UTC
 
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 
+from logs.layouts import Layout
 from logs.models import LogLevel, SystemLog
 
 # log4j spellings -> stored level. WARNING appears in some layouts and in java.util.logging.
@@ -47,6 +60,7 @@ _LEVELS = {
 UNKNOWN = LogLevel.UNKNOWN.value
 COMPONENT_MAX = SystemLog._meta.get_field("component").max_length
 THREAD_MAX = SystemLog._meta.get_field("thread").max_length
+CODE_FILE_MAX = SystemLog._meta.get_field("code_file").max_length
 
 # A logger name: a class or dotted category, never spaces or a colon.
 _LOGGER = r"([^\s:\[\]]+)"
@@ -54,9 +68,18 @@ _LOGGER = r"([^\s:\[\]]+)"
 _ISO = re.compile(
     r"(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:[,.](\d{1,9}))?"
     rf" +({_LEVEL_NAMES})"
-    # Lazy, so the thread stops at the first `] <logger>: ` and may itself hold `]`.
+    # Lazy, so the thread stops at the first `] ` after which the rest of a layout matches,
+    # and may itself hold `]`.
     r"(?: +\[(.*?)\])?"
-    rf" +{_LOGGER}: ?(.*)",
+    # The logger (Cloudera Manager's server writes its thread here, then `:` and the logger).
+    r" +([^\s:\[\]()]+)"
+    r"(?:"
+    r":(\d{1,9}) - (.*)"  # 7, 8: the Hadoop docker image's  %c{1}:%L - %m
+    r"|:([^\s:\[\]()]+): (.*)"  # 9, 10: Cloudera Manager's  %t:%c: %m
+    r"| \(([^\s:()]*):([^\s:()]*)\((\d{1,9}|\?)\)\) - (.*)"  # 11-14: HDP (%F:%M(%L)) - %m
+    r"| - (.*)"  # 15: %c - %m
+    r"|: ?(.*)"  # 16: Hadoop's  %c: %m
+    r")",
     re.S,
 )
 _OLD = re.compile(
@@ -73,10 +96,10 @@ _CONSOLE = re.compile(
 )
 _ZOOKEEPER = re.compile(
     r"(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:[,.](\d{1,9}))?"
-    r" \[myid:\d*\] -"
+    r"(?: \[myid:\d*\])? -"  # Apache's layout has the myid, Ambari's has not
     rf" +({_LEVEL_NAMES})"
     # [thread:Class@line]: the thread may hold colons, the class is after the last one.
-    r" +\[(.*):([\w$.]+)@\d+\] - ?(.*)",
+    r" +\[(.*):([\w$.]+)@(\d{1,9})\] - ?(.*)",
     re.S,
 )
 # Lines of a Java stack trace, as log4j writes them after the event's own line.
@@ -143,10 +166,6 @@ def _utc_time(day: str, clock: str, fraction: str | None, zone_name: str) -> dat
     return base
 
 
-def _unknown(line: str, host: str, logtype: str, **extra) -> ParsedLine:
-    return ParsedLine(host, logtype, None, UNKNOWN, "", "", line, line, **extra)
-
-
 def preprocess_log(
     line: str,
     *,
@@ -157,24 +176,42 @@ def preprocess_log(
     decode_errors: int = 0,
     received_at: datetime | None = None,
     time_zone: str | None = None,
+    layouts: Sequence[Layout] = (),
 ) -> ParsedLine:
     """Parse one log line (already decoded, without its newline). Never raises on any text.
 
     `time_zone` is the zone of the line's timestamp (default: settings.CLUSTER_TIME_ZONE).
+    `layouts` are the operator's layouts (logs.layout_cache.log_layouts_current()), tried in
+    order when no built-in layout reads the line.
     """
-    extra = {
-        "source_file": source_file,
-        "truncated": truncated,
-        "decode_errors": decode_errors,
-        "received_at": received_at,
-    }
     if "0" <= line[:1] <= "9":
         zone = time_zone or settings.CLUSTER_TIME_ZONE
         log_time = m = None
+        code_file, code_line = "", None
         if line[4:5] == "-":
             m = _ISO.match(line)
-            if m is not None or (m := _ZOOKEEPER.match(line)) is not None:
-                day, clock, fraction, level, thread, component, message = m.groups()
+            if m is not None:
+                groups = m.groups()
+                day, clock, fraction, level, thread, component = groups[:6]
+                message = groups[15]
+                if message is None:  # not Hadoop's  %c: %m, the typical line
+                    last = m.lastindex
+                    if last == 8:
+                        code_line, message = int(groups[6]), groups[7]
+                    elif last == 10:
+                        # Cloudera Manager's `thread:logger:` (a [thread] before stays the thread)
+                        thread = thread or component
+                        component, message = groups[8], groups[9]
+                    elif last == 14:
+                        code_file, line_text, message = groups[10], groups[12], groups[13]
+                        code_line = int(line_text) if line_text != "?" else None
+                        code_file = "" if code_file == "?" else code_file[:CODE_FILE_MAX]
+                    else:
+                        message = groups[14]
+                log_time = _utc_time(day, clock, fraction, zone)
+            elif (m := _ZOOKEEPER.match(line)) is not None:
+                day, clock, fraction, level, thread, component, line_text, message = m.groups()
+                code_line = int(line_text)
                 log_time = _utc_time(day, clock, fraction, zone)
         elif line[2:3] == "/":
             m = _CONSOLE.match(line)
@@ -187,22 +224,59 @@ def preprocess_log(
             if m is not None:
                 yy, mo, dd, hh, mi, ss, thread, level, component, message = m.groups()
                 log_time = _utc_time(f"20{yy}-{mo}-{dd}", f"{hh}:{mi}:{ss}", None, zone)
-        if m is None:
-            return _unknown(line, host, logtype, **extra)
+        if m is not None:
+            # Positional: this is the hot path, and keywords cost a third of the construction.
+            return ParsedLine(
+                host,
+                logtype,
+                log_time,
+                _LEVELS[level],
+                component[:COMPONENT_MAX],
+                thread[:THREAD_MAX] if thread else "",
+                message,
+                line,
+                source_file,
+                "",
+                False,
+                truncated,
+                decode_errors,
+                received_at,
+                code_file,
+                code_line,
+            )
+    elif _CONTINUATION.match(line) is not None:
         return ParsedLine(
-            host,
-            logtype,
-            log_time,
-            _LEVELS[level],
-            component[:COMPONENT_MAX],
-            thread[:THREAD_MAX] if thread else "",
-            message,
-            line,
-            **extra,
-        )
-    if _CONTINUATION.match(line) is not None:
-        return _unknown(line, host, logtype, is_continuation=True, **extra)
-    return _unknown(line, host, logtype, **extra)
+            host, logtype, None, UNKNOWN, "", "", line, line, source_file, "", True,
+            truncated, decode_errors, received_at,
+        )  # fmt: skip
+    else:
+        zone = time_zone or settings.CLUSTER_TIME_ZONE
+    if layouts:
+        for layout in layouts:
+            read = layout.read(line, zone)
+            if read is not None:
+                return ParsedLine(
+                    host,
+                    logtype,
+                    read.log_time,
+                    read.level,
+                    read.component[:COMPONENT_MAX],
+                    read.thread[:THREAD_MAX],
+                    read.message,
+                    line,
+                    source_file,
+                    "",
+                    False,
+                    truncated,
+                    decode_errors,
+                    received_at,
+                    read.code_file[:CODE_FILE_MAX],
+                    read.code_line,
+                )
+    return ParsedLine(
+        host, logtype, None, UNKNOWN, "", "", line, line, source_file, "", False, truncated,
+        decode_errors, received_at,
+    )  # fmt: skip
 
 
 # One event's attached trace is capped, so a runaway trace (or hostile input) cannot build a

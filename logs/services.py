@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from logs.group_commit import GroupCommit
 from logs.hooks import line_detection
+from logs.layouts import compile_layout
 from logs.metrics import DETECTION_SECONDS, GROUP_COMMIT_ROWS
-from logs.models import IngestRequest, SystemLog
+from logs.models import IngestRequest, LogLayout, SystemLog
 from logs.parsing import ParsedLine, attach_continuations
 from logs.sources import log_sources_note
 
@@ -54,6 +55,30 @@ class IngestResult:
 
 def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+def log_layout_save(
+    *,
+    name: str,
+    pattern: str,
+    position: int | None = None,
+    enabled: bool = True,
+    source: str | None = None,
+) -> tuple[LogLayout, bool]:
+    """Create the operator layout `name`, or replace its pattern (so configuration management
+    can run it again and again); returns (layout, created). The pattern is stored as cleaned
+    (a pasted `…ConversionPattern=` prefix dropped). Raises LayoutError naming the part of the
+    pattern that cannot be read, and ValueError for a bad name."""
+    name = name.strip()
+    if not name or len(name) > LogLayout._meta.get_field("name").max_length:
+        raise ValueError("The name must be 1 to 64 characters.")
+    layout = compile_layout(pattern, name=name)
+    defaults: dict = {"pattern": layout.pattern, "enabled": enabled}
+    if position is not None:
+        defaults["position"] = position
+    if source is not None:
+        defaults["source"] = source
+    return LogLayout.objects.update_or_create(name=name, defaults=defaults)
 
 
 def _insert_sql(rows: int = 1) -> str:

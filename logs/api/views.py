@@ -43,6 +43,7 @@ from logs.ingestion import (
     clip,
     is_unresolved_variable,
 )
+from logs.layout_cache import log_layouts_current
 from logs.services import IdempotencyKeyReused, body_digest, system_logs_ingest
 from logs.throttling import IngestRateThrottle
 
@@ -180,6 +181,7 @@ class LogUploadView(APIView):
                 origin=origin,
                 limits=Limits(settings.INGEST_MAX_LINE_BYTES, settings.INGEST_MAX_LINES),
                 received_at=timezone.now(),
+                layouts=log_layouts_current(),
             )
         except InvalidBody as exc:
             raise ParseError(str(exc)) from None
