@@ -352,6 +352,27 @@ WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", 30.0, min_value=1.0)
 # heartbeat of any worker is older than this. Longer than a restart takes.
 WORKER_SILENT_SECONDS = env_int("WORKER_SILENT_SECONDS", 120, min_value=10)
 
+# --- On-call notifications (oncall/, docs/notifications.md) --------------------------------------
+# Links in messages point here (the portal as the on-call engineer's phone reaches it).
+PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://localhost:8000", schemes=("http", "https"))
+# A message lists at most this many faults, then "… and N more".
+NOTIFICATION_MESSAGE_MAX_FAULTS = env_int("NOTIFICATION_MESSAGE_MAX_FAULTS", 10, min_value=1)
+# One send (an HTTP request, an SMTP session) gives up after this long and is retried later.
+NOTIFICATION_SEND_TIMEOUT_SECONDS = env_float(
+    "NOTIFICATION_SEND_TIMEOUT_SECONDS", 10.0, min_value=0.5
+)
+# How often each worker moves the outbox on (dispatch, held changes, due groups).
+NOTIFICATION_DISPATCH_SECONDS = env_float("NOTIFICATION_DISPATCH_SECONDS", 1.0, min_value=0.05)
+# A delivery is tried this many times (backoff: JOBS_RETRY_BASE_SECONDS doubling) then given up.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12, min_value=1)
+# An open fault pushed to Alertmanager carries endsAt this far ahead (re-pushed on each change
+# and repeat); a resolved one carries its resolution time.
+NOTIFICATION_ALERTMANAGER_ENDS_AFTER_SECONDS = env_int(
+    "NOTIFICATION_ALERTMANAGER_ENDS_AFTER_SECONDS", 7 * 86400, min_value=60
+)
+# The outbox, messages and the delivery log are pruned after this many days (manage.py prune).
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 30, min_value=1)
+
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
