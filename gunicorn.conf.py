@@ -4,13 +4,29 @@ import os
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Threads let one worker overlap requests that wait on a database commit, which is what a
-# Flume agent's one-line-per-request traffic mostly does.
-worker_class = "gthread"
+# Flume agent's one-line-per-request traffic mostly does. gthread, with a deadline on reading
+# each request (faultportal/gunicorn_worker.py): a client that sends headers and then nothing,
+# or one byte a second, holds a thread for at most GUNICORN_READ_TIMEOUT seconds (default 10).
+#
+# Slow clients (docs/deployment.md): in gthread every connection that is sending a request
+# holds a thread, so WEB_CONCURRENCY × GUNICORN_THREADS slow connections at once (64 with the
+# defaults) still stop ingestion for as long as they keep reconnecting. Threads are cheap while
+# they wait, which is why there are 32 per worker; each one that serves a request keeps a
+# database connection (DB_CONN_MAX_AGE), so keep WEB_CONCURRENCY × GUNICORN_THREADS plus the
+# other processes under MariaDB's max_connections (151 by default). On a network a client you
+# do not control can reach, run the nginx front of deploy/nginx/, which buffers whole requests
+# before they reach a thread.
+worker_class = "faultportal.gunicorn_worker.ReadDeadlineThreadWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+# Open connections per worker, kept-alive ones included (they wait in the poller, no thread):
+# beyond it new connections wait in the listen backlog.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Keep-alive lets Flume's JDK client reuse its connection between events.
 keepalive = 30
+# X-Forwarded-Proto from the front proxy only: the same list as Django's (faultportal/proxy.py).
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
 # ACCESS_LOG=1: one line per request on stdout. Flume's token travels in the URL, so the
 # access log goes through a logger that redacts token= values and Authorization headers.
 accesslog = "-" if os.environ.get("ACCESS_LOG", "").lower() in ("1", "true", "yes") else None

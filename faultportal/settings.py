@@ -66,7 +66,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: counts every answer by status for /metrics (faultportal/metrics.py).
+    # X-Forwarded-For/-Proto believed from TRUSTED_PROXIES only (faultportal/proxy.py).
+    "faultportal.proxy.TrustedProxyMiddleware",
+    # Counts every answer by status for /metrics (faultportal/metrics.py).
     "faultportal.metrics.ResponseMetricsMiddleware",
     # First: Flume's one-request-per-line traffic skips the rest (logs/api/middleware.py).
     "logs.api.middleware.IngestFastPathMiddleware",
@@ -158,6 +160,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTP
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 if env_bool("SECURE_PROXY_SSL_HEADER", HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The front proxy's own addresses (deploy/nginx/: nginx on this host). X-Forwarded-For and
+# X-Forwarded-Proto are believed only from these; anyone else's are dropped (faultportal/proxy.py).
+# gunicorn.conf.py passes the same list to gunicorn's forwarded_allow_ips.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
 CSRF_FAILURE_VIEW = "faultportal.errors.csrf_failure"
 # How long a looked-up API token is trusted in one process before the database is asked again
 # (bounds how long a revoked token keeps working; keeps a query off every ingest request).

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.http import parse_header_parameters
-from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework import status
+from rest_framework.exceptions import APIException, UnsupportedMediaType
 from rest_framework.parsers import BaseParser
 
 from faultportal.api.errors import PayloadTooLarge
@@ -39,12 +40,24 @@ DRAIN_MAX_BYTES = 64 * 1024 * 1024
 _DRAIN_CHUNK = 64 * 1024
 
 
+class RequestTimeout(APIException):
+    status_code = status.HTTP_408_REQUEST_TIMEOUT
+    default_detail = (
+        "The body did not arrive within the server's read timeout (GUNICORN_READ_TIMEOUT); "
+        "nothing was stored. Resend it."
+    )
+    default_code = "request_timeout"
+
+
 def _drain(stream, remaining: int) -> None:
-    while remaining > 0:
-        chunk = stream.read(min(_DRAIN_CHUNK, remaining))
-        if not chunk:
-            return
-        remaining -= len(chunk)
+    try:
+        while remaining > 0:
+            chunk = stream.read(min(_DRAIN_CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+    except OSError:  # timed out or gone: the 413 is sent anyway (and the connection closed)
+        return
 
 
 def read_bounded(stream, parser_context) -> bytes:
@@ -62,7 +75,10 @@ def read_bounded(stream, parser_context) -> bytes:
         if declared <= DRAIN_MAX_BYTES:
             _drain(stream, declared)
         raise too_large
-    data = stream.read(limit + 1)
+    try:
+        data = stream.read(limit + 1)
+    except OSError:  # the read deadline of faultportal/gunicorn_worker.py, or a reset
+        raise RequestTimeout() from None
     if len(data) > limit:
         _drain(stream, DRAIN_MAX_BYTES)
         raise too_large

@@ -30,6 +30,8 @@ class PortalServer:
         threads: int = 4,
         log_path: Path | None = None,
         config_file: bool = False,
+        worker_class: str = "gthread",
+        health_headers: dict | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -40,6 +42,9 @@ class PortalServer:
         # gunicorn.conf.py as production runs it (its hooks: the metrics directory); the
         # arguments below still override its settings.
         self._config = ["-c", "gunicorn.conf.py"] if config_file else []
+        self._worker_class = worker_class
+        # e.g. X-Forwarded-Proto: https for a server with HTTPS=1 (it redirects plain HTTP)
+        self._health_headers = health_headers or {}
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "PortalServer":
@@ -57,7 +62,7 @@ class PortalServer:
                 "--threads",
                 str(self._threads),
                 "--worker-class",
-                "gthread",
+                self._worker_class,
                 "--timeout",
                 "60",
             ],
@@ -71,7 +76,10 @@ class PortalServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=2) as resp:
+                probe = urllib.request.Request(
+                    self.url + "/api/health", headers=self._health_headers
+                )
+                with urllib.request.urlopen(probe, timeout=2) as resp:
                     if resp.status == 200:
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
