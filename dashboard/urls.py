@@ -1,4 +1,4 @@
-"""Server-rendered pages: the dashboard and the host and fault pages it links to."""
+"""Server-rendered pages: the dashboard and the host, fault and incident pages it links to."""
 
 from django.urls import path
 from django.views.generic import RedirectView
@@ -16,6 +16,7 @@ urlpatterns = [
         views.fault_silence,
         name="dashboard-fault-silence",
     ),
+    path("dashboard/incidents/<int:incident_id>/", views.incident, name="dashboard-incident"),
     path("dashboard/logs/", views.logs, name="dashboard-logs"),
     path("dashboard/logs/<int:line_id>/", views.log_context, name="dashboard-log-context"),
 ]

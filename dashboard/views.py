@@ -1,4 +1,4 @@
-"""The server-rendered pages: dashboard, host, fault. Staff only; the admin's login form.
+"""The server-rendered pages: dashboard, host, fault, incident. Staff only; the admin's login form.
 
 The one write is an operator's one-click silence (POST, CSRF-checked, the `oncall.add_silence`
 permission of the "operator" group), answered with a redirect back to the page.
@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 from dashboard.pages.dashboard import dashboard_page
 from dashboard.pages.fault import fault_page
 from dashboard.pages.host import host_page
+from dashboard.pages.incident import incident_page
 from dashboard.pages.logs import log_context_page, log_explorer_page
-from diagnosis.models import FaultRecord
+from diagnosis.models import FaultRecord, Incident
 from logs.models import SystemLog
 from logs.selectors import SEARCH_FIELDS
 from oncall.silences import silence_for_fault
@@ -101,6 +102,16 @@ def fault_silence(request, fault_id: int):
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
     return HttpResponseRedirect(reverse("dashboard-fault", args=[fault.pk]) + "#muted", status=303)
+
+
+@never_cache
+@staff_member_required
+def incident(request, incident_id: int):
+    try:
+        context = incident_page(incident_id=incident_id)
+    except Incident.DoesNotExist:
+        raise Http404(f"No incident #{incident_id}.") from None
+    return page(request, "dashboard/incident.html", context, now=timezone.now())
 
 
 @never_cache

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models.fields.json import KT
 
 from diagnosis.models import FaultEvent, FaultRecord, Incident, Severity
 from diagnosis.services import ACTIVE_STATUSES
@@ -113,6 +114,28 @@ def incident_detail(*, incident_id: int) -> IncidentDetail:
         fault_list().filter(incident=incident).order_by("is_symptom", "first_seen", "id")[:200]
     )
     return IncidentDetail(incident=incident, faults=faults)
+
+
+def incidents_for_dashboard(*, limit: int) -> list[Incident]:
+    """Incidents for the dashboard (one query): the active ones first, then the others, each
+    by most recent activity; merged ones left out. Each carries its fault count (`fault_total`)
+    and its top cause's title and confidence, read inside the database (a diagnosis is tens of
+    KiB)."""
+    return list(
+        Incident.objects.exclude(status=Incident.Status.MERGED)
+        .defer("diagnosis")
+        .annotate(
+            inactive=Case(
+                When(status__in=INCIDENT_ACTIVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            fault_total=Count("faults"),
+            top_cause=KT("diagnosis__probable_causes__0__title"),
+            top_confidence=KT("diagnosis__probable_causes__0__confidence"),
+        )
+        .order_by("inactive", "-last_seen", "-id")[:limit]
+    )
 
 
 def incidents_active_newest(*, limit: int) -> list[Incident]:

@@ -2,8 +2,8 @@
 
 Queries per render (pinned in tests/dashboard/test_dashboard.py): the cluster status (none when
 the shared cache holds it, else the three of cluster_status_latest), the capacity history, the
-active faults by severity and status, the newest active faults, and the log volume (the
-current hour, plus the completed hours whose cached counts expired).
+active faults by severity and status, the newest active faults, the incidents (active first),
+and the log volume (the current hour, plus the completed hours whose cached counts expired).
 """
 
 from dataclasses import dataclass, field
@@ -24,11 +24,17 @@ from dashboard.pages.status import (
     status_current,
 )
 from diagnosis.models import FaultRecord, Severity
-from diagnosis.selectors import faults_active_counts, faults_active_newest
+from diagnosis.selectors import (
+    faults_active_counts,
+    faults_active_newest,
+    incidents_for_dashboard,
+)
 from logs.admin.links import system_logs_admin_url
 from logs.volume import LEVELS, log_volume_hourly
 
 NEWEST_FAULTS = 12
+# Incidents listed first on the page: the active ones, then the most recent others.
+DASHBOARD_INCIDENTS = 10
 CAPACITY_HISTORY = timedelta(days=7)
 # Ambari's default for the pending-deletion alert (docs/sources.md §4).
 PENDING_DELETION_WARNING = 100_000
@@ -358,6 +364,24 @@ def capacity_chart(now: datetime, limit: Limit) -> charts.LineChart:
     )
 
 
+def incident_rows(incidents) -> list[dict]:
+    rows = []
+    for incident in incidents:
+        try:
+            confidence = round(float(incident.top_confidence) * 100)
+        except (TypeError, ValueError):
+            confidence = None
+        rows.append(
+            {
+                "incident": incident,
+                "url": reverse("dashboard-incident", args=[incident.pk]),
+                "top_cause": incident.top_cause or "",
+                "confidence_pct": confidence,
+            }
+        )
+    return rows
+
+
 def dashboard_page(*, now: datetime) -> dict:
     status = status_current(now=now)
     cluster = status["cluster"]
@@ -372,6 +396,7 @@ def dashboard_page(*, now: datetime) -> dict:
         "cluster_state": cluster["state"] if cluster else "",
         "capacity_chart": capacity_chart(now, limit) if cluster else None,
         "hosts": host_rows(status["nodes"]),
+        "incidents": incident_rows(incidents_for_dashboard(limit=DASHBOARD_INCIDENTS)),
         "fault_counts": fault_counts(),
         "newest_faults": faults_active_newest(limit=NEWEST_FAULTS),
         "volume": volume_charts(now),

@@ -34,6 +34,7 @@ class DiagnosisView:
     log_lines: list[dict] = field(default_factory=list)
     metrics: list[dict] = field(default_factory=list)
     related_faults: list[dict] = field(default_factory=list)
+    symptoms: list[dict] = field(default_factory=list)
 
 
 def diagnosis_view(result) -> DiagnosisView | None:
@@ -51,6 +52,12 @@ def diagnosis_view(result) -> DiagnosisView | None:
                 "explanation": cause.get("explanation", ""),
                 "fault_type": cause.get("fault_type") or "",
                 "refs": ", ".join(cause.get("evidence_refs") or []),
+                # An incident's causes list the signals their confidence is computed from.
+                "signals": [
+                    {"text": str(sig.get("text", "")), "against": bool(sig.get("against"))}
+                    for sig in cause.get("signals") or []
+                    if isinstance(sig, dict)
+                ],
             }
         )
     related = []
@@ -68,6 +75,11 @@ def diagnosis_view(result) -> DiagnosisView | None:
         log_lines=list(evidence.get("log_lines") or [])[:EVIDENCE_LINES],
         metrics=list(evidence.get("metrics") or []),
         related_faults=related,
+        symptoms=[
+            {**item, "url": reverse("dashboard-fault", args=[item["fault_id"]])}
+            for item in result.get("symptoms") or []
+            if isinstance(item, dict) and isinstance(item.get("fault_id"), int)
+        ],
     )
 
 

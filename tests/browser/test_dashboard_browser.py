@@ -159,3 +159,42 @@ def test_the_dashboard_refreshes_itself_without_a_reload(logged_in_page, live_se
         1, timeout=10_000
     )
     assert page.evaluate("() => window.notReloaded") is True  # the same document
+
+
+def test_hostile_text_of_an_incident_stays_inert_on_its_page_the_dashboard_and_the_admin(
+    logged_in_page, live_server, dialogs
+):
+    from diagnosis.models import Incident
+    from rca.run import incident_diagnose
+    from tests.diagnosis.ingest import ingest
+    from tests.diagnosis.test_incidents import line
+
+    ingest(
+        [
+            line(
+                0,
+                "ERROR",
+                "org.apache.hadoop.hdfs.server.datanode.DataNode",
+                "dn03:9866:DataXceiverServer: Exiting due to: java.lang.OutOfMemoryError: "
+                f"Java heap space {HOSTILE}",
+                host="dn03",
+            )
+        ]
+    )
+    incident = Incident.objects.get()
+    Incident.objects.filter(pk=incident.pk).update(title=f"dn03 {HOSTILE}", components=[HOSTILE])
+    incident.refresh_from_db()
+    incident_diagnose(incident=incident, actor="oncall")
+    page = logged_in_page
+    for url in (
+        reverse("dashboard-incident", args=[incident.pk]),
+        reverse("dashboard"),
+        reverse("admin:diagnosis_incident_changelist"),
+        reverse("admin:diagnosis_incident_change", args=[incident.pk]),
+    ):
+        page.goto(f"{live_server.url}{url}")
+        assert_inert(page, dialogs)
+        assert page.get_by_text(SCRIPT).first.is_visible(), url
+        assert page.get_by_text(IMG).first.is_visible(), url
+        if url.startswith("/dashboard/"):  # the admin shows its own icons
+            assert page.locator("img").count() == 0, url

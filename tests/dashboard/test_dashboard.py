@@ -267,9 +267,10 @@ def test_hostile_text_from_logs_is_escaped(staff_client):
 # Every render: 1 session, 2 user, the cluster status (3 the latest cluster row, 4 the latest
 # (role, host) groups, 5 those rows), 6 the capacity history, 7 active faults by severity and
 # status, 8 the newest active faults with their types (one join), 9 the HDFS capacity threshold
-# (colours and chart guides: the operator's edit shows at once), then the log volume: one query
-# per hour not in the cache, always the current hour.
-RENDER_QUERIES = 9
+# (colours and chart guides: the operator's edit shows at once), 10 the incidents with their
+# fault counts and top causes (one GROUP BY), then the log volume: one query per hour not in the
+# cache, always the current hour.
+RENDER_QUERIES = 10
 
 
 def test_the_dashboard_runs_a_fixed_number_of_queries(
@@ -293,8 +294,8 @@ def test_with_a_shared_cache_the_status_costs_no_query(
 ):
     populate(faults=36, datanodes=5)
     staff_client.get(URL)  # builds and caches the status answer (and the log volume)
-    # session, user, capacity history, threshold, fault counts, newest faults, current hour: the
-    # three status queries are answered by the cache GET /api/cluster/status also reads.
+    # session, user, capacity history, threshold, fault counts, newest faults, incidents, current
+    # hour: the three status queries are answered by the cache GET /api/cluster/status also reads.
     with django_assert_num_queries(RENDER_QUERIES - 3 + 1):
         staff_client.get(URL)
 
