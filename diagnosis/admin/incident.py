@@ -109,6 +109,10 @@ class IncidentAdmin(admin.ModelAdmin):
             incident.fault_total = counts.get(incident.pk, 0)
         return changelist
 
+    def view_on_site(self, obj):
+        # "View on site" leads to the incident's page on the dashboard.
+        return reverse("dashboard-incident", args=[obj.pk])
+
     def has_add_permission(self, request):
         return False  # incidents come from the faults that form them
 

@@ -115,3 +115,14 @@ def test_a_viewer_sees_incidents_but_cannot_act_on_them(client):
         {"action": "resolve_faults", "_selected_action": [incident.pk]},
     )
     assert set(incident.faults.values_list("status", flat=True)) == {"open"}
+
+
+def test_view_on_site_leads_to_the_dashboard_incident_page(admin_client):
+    from bs4 import BeautifulSoup
+    from django.urls import reverse
+
+    ingest(cut_off("worker17"))
+    incident = Incident.objects.exclude(status=Incident.Status.MERGED).get()
+    page = admin_client.get(f"/admin/diagnosis/incident/{incident.pk}/change/").content
+    link = BeautifulSoup(page, "html.parser").select_one("a.viewsitelink")
+    assert link["href"] == reverse("dashboard-incident", args=[incident.pk])
