@@ -6,12 +6,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import InternalError, OperationalError, connection
-from django.db.models import F, Lookup, Q
+from django.db.models import Count, F, Lookup, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
-from logs.models import SEVERE_LEVELS, LogSource, SystemLog
+from logs.models import SEVERE_LEVELS, LogLevel, LogSource, SystemLog
 from logs.search import SearchQuery
 from logs.search_index import SQLITE_TABLE, match_expression, search_index_state
 
@@ -512,3 +513,74 @@ def log_sources_heard_since(*, since: datetime) -> list[tuple[str, str, datetime
         .order_by("host", "logtype")
         .values_list("host", "logtype", "last_received_at")
     )
+
+
+# --- lines in no known layout (docs/layouts.md) ----------------------------------------------
+
+UNREADABLE_CACHE_KEY = "logs:unreadable:v1"
+UNREADABLE_CACHE_SECONDS = 60
+
+
+def system_log_first_id_received_since(*, since: datetime) -> int | None:
+    """The id of the first line received at or after `since`, None if none was.
+
+    Ids grow with receipt, so a binary search over the primary key finds it in ~30 point reads,
+    where `received_at >= since` would scan the table (received_at has no index: every index
+    costs insert speed, and retention walks the primary key the same way).
+    """
+    rows = SystemLog.objects.order_by("pk")
+    newest = rows.values_list("pk", "received_at").last()
+    if newest is None or newest[1] < since:
+        return None
+    low = rows.values_list("pk", flat=True).first()
+    high = newest[0]
+    while low < high:
+        middle = (low + high) // 2
+        row = rows.filter(pk__gte=middle).values_list("pk", "received_at").first()
+        if row[1] < since:
+            low = row[0] + 1
+        else:
+            high = middle if row[0] > middle else row[0]
+    return low
+
+
+def _unreadable(first_id: int):
+    # (level, log_time) index: level = UNKNOWN AND log_time IS NULL AND id >= first_id is one
+    # range of it (InnoDB appends the primary key); lines of a stack trace are not in a layout
+    # by nature and are not counted.
+    return SystemLog.objects.filter(
+        level=LogLevel.UNKNOWN, log_time__isnull=True, pk__gte=first_id, is_continuation=False
+    )
+
+
+def log_unreadable_by_host(*, since: datetime) -> list[tuple[str, int]]:
+    """(host, lines) of the lines received since `since` that no layout read, most first.
+
+    Cached UNREADABLE_CACHE_SECONDS: the count reads one index entry and one row per such line.
+    """
+
+    def count():
+        first_id = system_log_first_id_received_since(since=since)
+        if first_id is None:
+            return []
+        rows = _unreadable(first_id).values("host").annotate(lines=Count("id")).order_by()
+        return sorted(((r["host"], r["lines"]) for r in rows), key=lambda hl: (-hl[1], hl[0]))
+
+    return cache.get_or_set(UNREADABLE_CACHE_KEY, count, UNREADABLE_CACHE_SECONDS)
+
+
+def log_unreadable_forget() -> None:
+    """Drop the cached count (tests; after a bulk delete)."""
+    cache.delete(UNREADABLE_CACHE_KEY)
+
+
+def system_log_unreadable_recent(*, limit: int, scan: int, chars: int) -> list[SystemLog]:
+    """The newest lines no layout read (at most `limit`, among the newest `scan` UNKNOWN rows),
+    newest first, each with `line`: its text, cut at `chars` characters."""
+    rows = (
+        SystemLog.objects.filter(level=LogLevel.UNKNOWN, log_time__isnull=True)
+        .order_by("-pk")
+        .only("pk", "host", "logtype", "received_at", "is_continuation")
+        .annotate(line=Left("message", chars))[:scan]
+    )
+    return [row for row in rows if not row.is_continuation][:limit]

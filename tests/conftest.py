@@ -14,6 +14,7 @@ from diagnosis.catalogue import catalogue_invalidate
 from diagnosis.services import known_fingerprints_forget
 from faultportal.api.authentication import clear_token_cache
 from faultportal.services import api_token_create
+from logs.selectors import log_unreadable_forget
 from logs.sources import log_sources_forget
 from logs.volume import log_volume_forget
 from tests.support import services
@@ -58,9 +59,11 @@ def _fresh_fault_catalogue():
 def _fresh_status_cache():
     """The test database is rolled back after each test, the cache is not: start a generation
     of the cluster status cache, and forget the log volume counted for another test's lines
-    (the cluster API and every dashboard page read them)."""
+    (the cluster API and every dashboard page read them) and the dashboard's count of lines in
+    no known layout."""
     status_cache_invalidate()
     log_volume_forget()
+    log_unreadable_forget()
     yield
 
 

@@ -30,6 +30,7 @@ from diagnosis.selectors import (
     incidents_for_dashboard,
 )
 from logs.admin.links import system_logs_admin_url
+from logs.selectors import log_unreadable_by_host
 from logs.volume import LEVELS, log_volume_hourly
 
 NEWEST_FAULTS = 12
@@ -382,6 +383,31 @@ def incident_rows(incidents) -> list[dict]:
     return rows
 
 
+# Hosts listed on the dashboard's "Lines in no known layout" card; the rest are summed.
+UNREADABLE_HOSTS = 10
+
+
+def unreadable_lines(now: datetime) -> dict:
+    """Lines of the last 24 h in no known layout, per host (most first), with links to them
+    and to the layout page (docs/layouts.md)."""
+    hosts = log_unreadable_by_host(since=now - timedelta(hours=24))
+    return {
+        "total": sum(lines for _, lines in hosts),
+        "hosts": [
+            {
+                "host": host,
+                "lines": lines,
+                "url": system_logs_admin_url(host=host, level="UNKNOWN"),
+            }
+            for host, lines in hosts[:UNREADABLE_HOSTS]
+        ],
+        "more_hosts": max(len(hosts) - UNREADABLE_HOSTS, 0),
+        "all_url": system_logs_admin_url(level="UNKNOWN"),
+        "layouts_url": reverse("admin:logs_loglayout_changelist"),
+        "preview_url": reverse("admin:logs_loglayout_preview"),
+    }
+
+
 def dashboard_page(*, now: datetime) -> dict:
     status = status_current(now=now)
     cluster = status["cluster"]
@@ -400,4 +426,5 @@ def dashboard_page(*, now: datetime) -> dict:
         "fault_counts": fault_counts(),
         "newest_faults": faults_active_newest(limit=NEWEST_FAULTS),
         "volume": volume_charts(now),
+        "unreadable": unreadable_lines(now),
     }

@@ -1,3 +1,3 @@
 """Admin for the logs app: one module per model."""
 
-from logs.admin import system_log  # noqa: F401  (registers the admins)
+from logs.admin import log_layout, system_log  # noqa: F401  (registers the admins)
