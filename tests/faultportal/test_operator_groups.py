@@ -25,6 +25,7 @@ PORTAL_LISTS = [
     "admin:diagnosis_faulttype_changelist",
     "admin:diagnosis_diagnosis_changelist",
     "admin:cluster_metricthreshold_changelist",
+    "admin:logs_loglayout_changelist",
 ]
 
 
@@ -71,6 +72,7 @@ def test_both_groups_exist_with_their_permissions():
         ("oncall", "view_silence"),
         ("oncall", "view_maintenancewindow"),
         ("oncall", "view_faultsnooze"),
+        ("logs", "view_loglayout"),
     }
     # Operators mute what they work on: silences, maintenance windows, snoozes (issue 15).
     muting = {
@@ -85,6 +87,9 @@ def test_both_groups_exist_with_their_permissions():
         ("diagnosis", "add_faulttype"),
         ("diagnosis", "change_faulttype"),
         ("cluster", "change_metricthreshold"),
+        # ... and the log layouts their clusters write (issue 13)
+        ("logs", "add_loglayout"),
+        ("logs", "change_loglayout"),
         *muting,
     }
 

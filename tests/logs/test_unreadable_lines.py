@@ -174,3 +174,24 @@ def test_the_layout_list_shows_the_built_ins_and_the_hosts_with_unreadable_lines
     assert "%d{ISO8601} %-5p [%t] %c{2} (%F:%M(%L)) - %m%n" in built_in
     assert page.select_one("#unreadable-hosts").get_text().strip() == "kafka01: 1 line"
     assert "zk-trace" in page.select_one("#result_list").get_text()
+
+
+def test_operators_add_layouts_and_viewers_only_see_them(client):
+    from django.contrib.auth.models import Group, User
+
+    operator = User.objects.create_user("op", is_staff=True)
+    operator.groups.add(Group.objects.get(name="operator"))
+    viewer = User.objects.create_user("viewer", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="viewer"))
+    add = reverse("admin:logs_loglayout_add")
+    preview = reverse("admin:logs_loglayout_preview")
+
+    client.force_login(viewer)
+    assert client.get(reverse("admin:logs_loglayout_changelist")).status_code == 200
+    assert client.get(preview, {"pattern": "[%d] %p %m%n"}).status_code == 200
+    assert client.get(add).status_code == 403
+
+    client.force_login(operator)
+    response = client.post(add, {"name": "k", "pattern": "[%d] %p %m%n", "position": "100"})
+    assert response.status_code == 302
+    assert LogLayout.objects.get().name == "k"
