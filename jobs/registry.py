@@ -6,6 +6,9 @@
   With ``atomic=True`` (the default) the handler runs in one transaction with marking the job
   done, so its database writes happen exactly once; a handler with outside effects (an HTTP
   call) uses ``atomic=False`` and must make a repeat harmless (the job's ``idempotency_key``).
+  A slow kind (an LLM call that may take LLM_TIMEOUT) sets ``claim_limit=1``: a worker then
+  claims at most one job of it per pass, after the others' batch, so it never holds a batch of
+  other work (a notification) behind it, and several workers share its jobs.
 - A *periodic task* runs every ``every_seconds`` in each worker: ``periodic_task_register(
   "oncall.dispatch", dispatch, every_seconds=1)``. Several workers run it concurrently, so it
   claims its own rows (row locks) to do each piece of work once.
@@ -26,6 +29,7 @@ class JobHandler:
     atomic: bool = True
     max_attempts: int = 10
     lease_seconds: int | None = None  # None: JOBS_LEASE_SECONDS
+    claim_limit: int | None = None  # None: claimed in the worker's batch with the other kinds
 
 
 @dataclass
@@ -47,9 +51,15 @@ def job_handler_register(
     atomic: bool = True,
     max_attempts: int = 10,
     lease_seconds: int | None = None,
+    claim_limit: int | None = None,
 ) -> None:
     _handlers[kind] = JobHandler(
-        kind=kind, run=run, atomic=atomic, max_attempts=max_attempts, lease_seconds=lease_seconds
+        kind=kind,
+        run=run,
+        atomic=atomic,
+        max_attempts=max_attempts,
+        lease_seconds=lease_seconds,
+        claim_limit=claim_limit,
     )
 
 

@@ -117,7 +117,13 @@ class Worker:
 
     def _run_jobs(self) -> int:
         handlers = registry.job_handlers()
-        jobs = jobs_claim(worker_id=self.worker_id, kinds=list(handlers), limit=self.batch)
+        batched = [kind for kind, handler in handlers.items() if handler.claim_limit is None]
+        jobs = jobs_claim(worker_id=self.worker_id, kinds=batched, limit=self.batch)
+        for kind, handler in handlers.items():
+            if handler.claim_limit is not None:  # a slow kind: a few per pass, after the rest
+                jobs += jobs_claim(
+                    worker_id=self.worker_id, kinds=[kind], limit=handler.claim_limit
+                )
         for job in jobs:
             if self._stop.is_set() and not self._once:
                 # Stopping: hand the rest back at once instead of waiting for their leases.

@@ -12,7 +12,12 @@ class RcaConfig(AppConfig):
         from rca.background import MAX_ATTEMPTS, llm_diagnosis_job
         from rca.run import LLM_JOB_KIND
 
-        # LLM diagnoses run in the background worker (manage.py notify), never in gunicorn.
+        # LLM diagnoses run in the background worker (manage.py notify), never in gunicorn;
+        # one per pass, so a slow model never holds a batch of notifications behind it.
         job_handler_register(
-            LLM_JOB_KIND, llm_diagnosis_job, atomic=False, max_attempts=MAX_ATTEMPTS
+            LLM_JOB_KIND,
+            llm_diagnosis_job,
+            atomic=False,
+            max_attempts=MAX_ATTEMPTS,
+            claim_limit=1,
         )

@@ -116,6 +116,27 @@ def test_a_permanent_error_gives_up_at_once(handlers):
     assert job.status == "failed" and job.attempts == 1
 
 
+def test_a_slow_kind_is_claimed_one_per_pass_after_the_others_so_workers_share_it(handlers):
+    """An LLM call may take LLM_TIMEOUT: one worker must not lease a batch of them (and the
+    notifications behind them); the rest stay queued for the next pass or another worker."""
+    ran = []
+    handlers.job_handler_register("t.slow", lambda job: ran.append(("slow", job.pk)), claim_limit=1)
+    handlers.job_handler_register("t.fast", lambda job: ran.append(("fast", job.pk)))
+    slow = [job_enqueue(kind="t.slow") for _ in range(3)]
+    fast = [job_enqueue(kind="t.fast") for _ in range(3)]
+
+    # One pass of the loop's jobs (tick() without its close_old_connections, which would drop
+    # the test's transaction on MariaDB).
+    assert Worker()._run_jobs() == 4
+
+    assert ran == [("fast", j.pk) for j in fast] + [("slow", slow[0].pk)]
+    waiting = Job.objects.filter(kind="t.slow", status="queued").order_by("id")
+    assert [j.pk for j in waiting] == [j.pk for j in slow[1:]]
+    # Another worker takes the next one meanwhile.
+    (taken,) = jobs_claim(worker_id="w2", kinds=["t.slow"], limit=1)
+    assert taken.pk == slow[1].pk
+
+
 def test_prune_keeps_recent_and_unfinished_jobs(handlers):
     from django.core.management import call_command
 
