@@ -6,8 +6,10 @@ class FaultportalConfig(AppConfig):
     verbose_name = "Portal access"
 
     def ready(self):
-        from faultportal import checks  # noqa: F401 (registers the system checks)
+        # checks registers the system checks; login_throttle its user_login_failed receiver.
+        from faultportal import checks, login_throttle  # noqa: F401
         from faultportal.metrics import metrics_collector_register
         from faultportal.prune_metrics import prune_progress
 
         metrics_collector_register("prune", prune_progress)
+        login_throttle.connect_signals()

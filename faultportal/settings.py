@@ -6,6 +6,7 @@ DATABASE_URL (MySQL 8 / MariaDB), REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. A val
 be used stops start-up with a message naming the variable (see faultportal/env.py).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from faultportal.config import (
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Sign-in throttling (faultportal/login_throttle.py); above faultportal, whose failure log
+    # reads the count axes has just written.
+    "axes",
     "faultportal",
     "jobs",
     "logs",
@@ -80,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (faultportal/login_throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "faultportal.urls"
@@ -165,6 +171,26 @@ if env_bool("SECURE_PROXY_SSL_HEADER", HTTPS):
 # gunicorn.conf.py passes the same list to gunicorn's forwarded_allow_ips.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
 CSRF_FAILURE_VIEW = "faultportal.errors.csrf_failure"
+
+# --- Sign-in throttling (django-axes; faultportal/login_throttle.py, docs/deployment.md) -------
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair out for
+# LOGIN_LOCKOUT_MINUTES; API tokens and ingestion never go through it.
+AUTHENTICATION_BACKENDS = [
+    "faultportal.login_throttle.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, min_value=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, min_value=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "faultportal.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "faultportal.login_throttle.lockout_response"
+# Failed attempts are rows of axes_accessattempt (expired after the cool-off); no table of every
+# successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # faultportal.auth logs failures and lockouts, quoted
 # How long a looked-up API token is trusted in one process before the database is asked again
 # (bounds how long a revoked token keeps working; keeps a query off every ingest request).
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10, min_value=0)
@@ -395,5 +421,5 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
