@@ -144,10 +144,14 @@ class _ReadOnly(admin.ModelAdmin):
 
 @admin.register(OutboxEntry)
 class OutboxEntryAdmin(_ReadOnly):
-    list_display = ["id", "event", "status", "severity", "host", "title", "changed_at"]
+    list_display = ["id", "event", "status", "held", "severity", "host", "title", "changed_at"]
     list_filter = ["status", "event"]
     search_fields = ["=id", "=fault__id", "host"]
-    readonly_fields = [f.name for f in OutboxEntry._meta.fields]
+    readonly_fields = ["held", *(f.name for f in OutboxEntry._meta.fields)]
+
+    @admin.display(description="silenced")
+    def held(self, obj):
+        return silence_admin.outbox_held_text(obj)
 
 
 class DeliveryInline(admin.TabularInline):

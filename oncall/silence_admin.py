@@ -34,6 +34,20 @@ def _held_link(kind: str, object_id: int):
     return format_html('<a href="{}?{}">{}</a>', url, query, count)
 
 
+def outbox_held_text(entry: OutboxEntry) -> str:
+    """The outbox list's "silenced" column: until when and by what, for a held entry; what had
+    held one that was released."""
+    held = entry.suppression
+    if not isinstance(held, dict):
+        return ""
+    what = f"{held.get('kind', '?')} #{held.get('id', '?')}: {held.get('reason', '')}"
+    if entry.status != OutboxEntry.Status.SILENCED:
+        return f"was held by {what}"
+    if entry.held_until is None:
+        return f"silenced (asked again every tick) by {what}"
+    return f"silenced until {timezone.localtime(entry.held_until):%Y-%m-%d %H:%M %Z} by {what}"
+
+
 class SilenceStateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
