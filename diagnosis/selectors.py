@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.db.models.fields.json import KT
 
-from diagnosis.models import FaultEvent, FaultRecord, Incident, Severity
+from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, Incident, Severity
 from diagnosis.services import ACTIVE_STATUSES
 from logs.models import SystemLog
 
@@ -141,3 +141,16 @@ def incidents_for_dashboard(*, limit: int) -> list[Incident]:
 def incidents_active_newest(*, limit: int) -> list[Incident]:
     """The active incidents with the most recent activity (one query)."""
     return list(incident_list().filter(status__in=INCIDENT_ACTIVE)[:limit])
+
+
+# --- Diagnoses --------------------------------------------------------------------------------
+
+
+def diagnosis_pending_latest(
+    *, fault_id: int | None = None, incident_id: int | None = None
+) -> Diagnosis | None:
+    """The newest diagnosis of this fault or incident still waiting for the background worker
+    (an LLM diagnosis), or None; one query on the diagnoses' fault/incident index."""
+    rows = Diagnosis.objects.filter(state=Diagnosis.State.PENDING)
+    rows = rows.filter(fault_id=fault_id) if fault_id else rows.filter(incident_id=incident_id)
+    return rows.only("id", "created_at", "requested_by").order_by("-created_at", "-id").first()

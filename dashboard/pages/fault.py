@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from dashboard.pages.logs import log_explorer_url
-from diagnosis.selectors import fault_detail
+from diagnosis.selectors import diagnosis_pending_latest, fault_detail
 from oncall.silences import ONE_CLICK, fault_suppressions
 from oncall.suppression import Suppression
 from runs.selectors import exec_runs_recent
@@ -153,6 +153,7 @@ def fault_page(*, fault_id: int) -> dict:
         "events": detail.events,
         "runs": exec_runs_recent(fault_id=fault.pk, limit=FAULT_RUNS),
         "diagnosis": diagnosis_view(fault.diagnosis),
+        "pending_diagnosis": diagnosis_pending_latest(fault_id=fault.pk),
         "links": fault_links(fault),
         "muted": muted_view(fault_suppressions(fault=fault)),
         "one_click_hours": int(ONE_CLICK.total_seconds() // 3600),

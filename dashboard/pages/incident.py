@@ -2,7 +2,8 @@
 diagnosis, and links into the log explorer and the fault and host pages.
 
 Queries (pinned in tests/dashboard/test_incident_page.py): the incident, its faults with their
-types (diagnosis.selectors.incident_detail). Everything else is built from those rows.
+types (diagnosis.selectors.incident_detail), a diagnosis still waiting for the worker. Everything
+else is built from those rows.
 """
 
 from datetime import timedelta
@@ -12,7 +13,7 @@ from django.utils.http import urlencode
 
 from dashboard.pages.fault import diagnosis_view
 from dashboard.pages.logs import log_explorer_url
-from diagnosis.selectors import incident_detail
+from diagnosis.selectors import diagnosis_pending_latest, incident_detail
 
 # The explorer's window around the incident: a little before its first and after its last line.
 EXPLORE_MARGIN = timedelta(minutes=5)
@@ -98,5 +99,6 @@ def incident_page(*, incident_id: int) -> dict:
         "hosts": hosts,
         "components": list(incident.components or []),
         "diagnosis": diagnosis_view(incident.diagnosis),
+        "pending_diagnosis": diagnosis_pending_latest(incident_id=incident.pk),
         "links": incident_links(incident, hosts),
     }

@@ -1,18 +1,30 @@
 """A fault's page: what it is, where, since when, its evidence, diagnosis, history and runs."""
 
+import io
+import socket
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from diagnosis import services
-from rca.run import fault_diagnose
+from rca.run import diagnosis_queue, fault_diagnose
 from tests.dashboard.pages_data import HOSTILE, add_fault, add_line, add_run
 
 pytestmark = pytest.mark.django_db
 
 HOST = "dn07.example.com"
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -111,6 +123,22 @@ def test_not_yet_diagnosed_says_how(staff_client):
     assert "Not diagnosed yet" in text(page(staff_client, fault).select_one("#diagnosis"))
 
 
+def test_a_queued_llm_diagnosis_shows_as_waiting_until_the_worker_writes_it(
+    staff_client, settings, closed_port
+):
+    settings.LLM_BASE_URL = f"http://127.0.0.1:{closed_port}/v1"
+    settings.LLM_MODEL = "llama3"
+    fault = too_many_open_files()
+    diagnosis_queue(fault=fault, actor="alice")
+    waiting = page(staff_client, fault).select_one("#diagnosis [data-diagnosis-pending]")
+    assert "requested by alice" in text(waiting) and "background worker" in text(waiting)
+
+    call_command("notify", "--once", stdout=io.StringIO())
+    section = page(staff_client, fault).select_one("#diagnosis")
+    assert section.select_one("[data-diagnosis-pending]") is None
+    assert "LLM not used: cannot connect to the LLM server" in text(section)
+
+
 def test_history_and_runs(staff_client):
     fault = too_many_open_files()
     services.fault_acknowledge(fault=fault, actor="alice", note="looking at ulimit")
@@ -154,8 +182,8 @@ def test_hostile_text_is_shown_as_text(staff_client):
 # Queries: 1 session, 2 user, 3 the fault with its type (one join), 4 its sample lines (one
 # IN query), 5 its latest events, 6 its script runs; what mutes it (issue 15): 7 its snooze,
 # 8 the silences in force, 9 the maintenance windows; 10-11 the user's and groups' permissions
-# (whether to offer the one-click silence).
-FAULT_PAGE_QUERIES = 11
+# (whether to offer the one-click silence); 12 a diagnosis still waiting for the worker.
+FAULT_PAGE_QUERIES = 12
 
 
 def test_the_page_runs_a_fixed_number_of_queries(staff_client, django_assert_num_queries):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from diagnosis.models import FaultRecord, Incident
-from rca.run import incident_diagnose
+from rca.run import diagnosis_queue, incident_diagnose
 from tests.dashboard.pages_data import HOSTILE
 from tests.diagnosis.ingest import ingest
 from tests.diagnosis.test_incidents import cut_off, line
@@ -138,6 +138,13 @@ def test_the_diagnosis_ranks_the_network_first_and_shows_symptoms_as_symptoms(st
         assert " ".join(step.split()) in text(section)
 
 
+def test_a_queued_llm_diagnosis_shows_as_waiting(staff_client):
+    incident = cut_off_incident()
+    diagnosis_queue(incident=incident, actor="alice")
+    waiting = page(staff_client, incident).select_one("#diagnosis [data-diagnosis-pending]")
+    assert "requested by alice" in text(waiting) and "background worker" in text(waiting)
+
+
 def test_the_dashboard_lists_incidents_first_the_open_ones_above_the_rest(staff_client):
     older_open = cut_off_incident("worker17")
     newer_resolved = cut_off_incident("worker40", start=7200)
@@ -205,8 +212,9 @@ def test_hostile_text_is_shown_as_text(staff_client):
     assert HOSTILE in text(soup.select_one("#diagnosis"))  # the evidence line
 
 
-# Queries: 1 session, 2 user, 3 the incident, 4 its faults with their types (one join).
-INCIDENT_PAGE_QUERIES = 4
+# Queries: 1 session, 2 user, 3 the incident, 4 its faults with their types (one join), 5 a
+# diagnosis still waiting for the worker.
+INCIDENT_PAGE_QUERIES = 5
 
 
 def test_the_page_runs_a_fixed_number_of_queries(staff_client, django_assert_num_queries):
