@@ -17,6 +17,11 @@ urlpatterns = [
         name="dashboard-fault-silence",
     ),
     path("dashboard/incidents/<int:incident_id>/", views.incident, name="dashboard-incident"),
+    path(
+        "dashboard/incidents/<int:incident_id>/silence",
+        views.incident_silence,
+        name="dashboard-incident-silence",
+    ),
     path("dashboard/logs/", views.logs, name="dashboard-logs"),
     path("dashboard/logs/<int:line_id>/", views.log_context, name="dashboard-log-context"),
 ]

@@ -28,7 +28,7 @@ from dashboard.pages.logs import log_context_page, log_explorer_page
 from diagnosis.models import FaultRecord, Incident
 from logs.models import SystemLog
 from logs.selectors import SEARCH_FIELDS
-from oncall.silences import silence_for_fault
+from oncall.silences import silence_for_fault, silence_for_incident
 
 # What a one-click silence may last (hours); the page's button sends 2.
 SILENCE_HOURS = (1, 2, 4, 8, 24)
@@ -79,32 +79,6 @@ def _silence_hours(request) -> int | None:
 
 
 @never_cache
-@require_POST
-@staff_member_required
-def fault_silence(request, fault_id: int):
-    if not request.user.has_perm("oncall.add_silence"):
-        raise PermissionDenied("Only operators may silence faults.")
-    fault = FaultRecord.objects.select_related("fault_type").filter(pk=fault_id).first()
-    if fault is None:
-        raise Http404(f"No fault #{fault_id}.")
-    hours = _silence_hours(request)
-    if hours is None:
-        return HttpResponseBadRequest(
-            f"hours must be one of {', '.join(map(str, SILENCE_HOURS))}.", content_type="text/plain"
-        )
-    try:
-        silence_for_fault(
-            fault=fault,
-            duration=timedelta(hours=hours),
-            author=request.user.get_username(),
-            comment=request.POST.get("comment", "")[:SILENCE_COMMENT_CHARS],
-        )
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
-    return HttpResponseRedirect(reverse("dashboard-fault", args=[fault.pk]) + "#muted", status=303)
-
-
-@never_cache
 @staff_member_required
 def incident(request, incident_id: int):
     try:
@@ -112,6 +86,55 @@ def incident(request, incident_id: int):
     except Incident.DoesNotExist:
         raise Http404(f"No incident #{incident_id}.") from None
     return page(request, "dashboard/incident.html", context, now=timezone.now())
+
+
+def _one_click_silence(request, make, *, redirect_to: str):
+    """The fault and incident pages' "silence 2 h": operators only; `make(duration, author,
+    comment)` makes the silence; back to the page, which says until when."""
+    if not request.user.has_perm("oncall.add_silence"):
+        raise PermissionDenied("Only operators may silence.")
+    hours = _silence_hours(request)
+    if hours is None:
+        return HttpResponseBadRequest(
+            f"hours must be one of {', '.join(map(str, SILENCE_HOURS))}.", content_type="text/plain"
+        )
+    try:
+        make(
+            duration=timedelta(hours=hours),
+            author=request.user.get_username(),
+            comment=request.POST.get("comment", "")[:SILENCE_COMMENT_CHARS],
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
+    return HttpResponseRedirect(redirect_to + "#muted", status=303)
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def fault_silence(request, fault_id: int):
+    fault = FaultRecord.objects.select_related("fault_type").filter(pk=fault_id).first()
+    if fault is None:
+        raise Http404(f"No fault #{fault_id}.")
+    return _one_click_silence(
+        request,
+        lambda **kw: silence_for_fault(fault=fault, **kw),
+        redirect_to=reverse("dashboard-fault", args=[fault.pk]),
+    )
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def incident_silence(request, incident_id: int):
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        raise Http404(f"No incident #{incident_id}.")
+    return _one_click_silence(
+        request,
+        lambda **kw: silence_for_incident(incident=incident, **kw),
+        redirect_to=reverse("dashboard-incident", args=[incident.pk]),
+    )
 
 
 @never_cache

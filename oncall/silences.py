@@ -226,6 +226,18 @@ def silence_list(*, state: str = "", now: datetime | None = None) -> QuerySet[Si
     return queryset
 
 
+def incident_silences(*, incident: Incident, now: datetime | None = None) -> list[Silence]:
+    """The silences in force on this incident's faults as an incident: those naming it, or an
+    incident merged into it (one query)."""
+    now = now or timezone.now()
+    merged = Incident.objects.filter(merged_into=incident).values("pk")
+    return list(
+        Silence.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .filter(Q(incident=incident) | Q(incident__in=merged))
+        .order_by("-ends_at", "-id")
+    )
+
+
 def silence_get(*, silence_id: int) -> Silence:
     return Silence.objects.get(pk=silence_id)
 

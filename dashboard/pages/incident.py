@@ -2,8 +2,8 @@
 diagnosis, and links into the log explorer and the fault and host pages.
 
 Queries (pinned in tests/dashboard/test_incident_page.py): the incident, its faults with their
-types (diagnosis.selectors.incident_detail), a diagnosis still waiting for the worker. Everything
-else is built from those rows.
+types (diagnosis.selectors.incident_detail), a diagnosis still waiting for the worker, the
+silences in force on it (oncall.silences). Everything else is built from those rows.
 """
 
 from datetime import timedelta
@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from dashboard.pages.fault import diagnosis_view
 from dashboard.pages.logs import log_explorer_url
 from diagnosis.selectors import diagnosis_pending_latest, incident_detail
+from oncall.silences import ONE_CLICK, incident_silences
 
 # The explorer's window around the incident: a little before its first and after its last line.
 EXPLORE_MARGIN = timedelta(minutes=5)
@@ -100,5 +101,13 @@ def incident_page(*, incident_id: int) -> dict:
         "components": list(incident.components or []),
         "diagnosis": diagnosis_view(incident.diagnosis),
         "pending_diagnosis": diagnosis_pending_latest(incident_id=incident.pk),
-        "links": incident_links(incident, hosts),
+        "links": {
+            **incident_links(incident, hosts),
+            "silence": reverse("dashboard-incident-silence", args=[incident.pk]),
+        },
+        "silences": [
+            {"silence": silence, "url": reverse("admin:oncall_silence_change", args=[silence.pk])}
+            for silence in incident_silences(incident=incident)
+        ],
+        "one_click_hours": int(ONE_CLICK.total_seconds() // 3600),
     }

@@ -213,8 +213,9 @@ def test_hostile_text_is_shown_as_text(staff_client):
 
 
 # Queries: 1 session, 2 user, 3 the incident, 4 its faults with their types (one join), 5 a
-# diagnosis still waiting for the worker.
-INCIDENT_PAGE_QUERIES = 5
+# diagnosis still waiting for the worker; 6 the silences in force on it (issue 15); 7-8 the
+# user's and groups' permissions (whether to offer the one-click silence).
+INCIDENT_PAGE_QUERIES = 8
 
 
 def test_the_page_runs_a_fixed_number_of_queries(staff_client, django_assert_num_queries):

@@ -241,3 +241,67 @@ def test_a_viewer_cannot_add_a_window(client):
     assert client.get(reverse("admin:oncall_maintenancewindow_changelist")).status_code == 200
     assert client.get(reverse("admin:oncall_maintenancewindow_add")).status_code == 403
     assert MaintenanceWindow.objects.count() == 0
+
+
+# --- the incident page ------------------------------------------------------------------------
+
+
+def test_an_operator_silences_an_incident_for_2_hours_in_one_click():
+    from diagnosis.models import Incident
+
+    now = timezone.now()
+    incident = Incident.objects.create(
+        kind="host", title="disk fills on dn3", severity="major", first_seen=now, last_seen=now
+    )
+    member = add_fault(host="dn3", incident=incident)
+    stranger = add_fault(host="dn3")
+    operator = browser(user_in("operator", "olga"))
+    url = reverse("dashboard-incident", args=[incident.pk])
+    soup = BeautifulSoup(operator.get(url).content, "html.parser")
+    assert text(soup.select_one("[data-silence-form] button")) == "Silence 2 h"
+    assert not soup.select("[data-muted] [data-hold]")
+
+    response = click_silence(operator, soup)
+    assert response.status_code == 303 and response["Location"] == url + "#muted"
+    silence = Silence.objects.get()
+    assert silence.incident_id == incident.pk and silence.author == "olga"
+    assert suppression_for(entry_for(member)).id == silence.pk
+    assert suppression_for(entry_for(stranger)) is None
+
+    muted = BeautifulSoup(operator.get(url).content, "html.parser").select_one("[data-muted]")
+    until = timezone.localtime(silence.ends_at).strftime("%Y-%m-%d %H:%M")
+    assert f"silenced until {until}" in text(muted)
+    assert muted.select_one("[data-hold=silence] a")["href"] == reverse(
+        "admin:oncall_silence_change", args=[silence.pk]
+    )
+
+
+def test_the_incident_silence_is_for_operators_with_csrf():
+    from diagnosis.models import Incident
+
+    now = timezone.now()
+    incident = Incident.objects.create(
+        kind="host", title=HOSTILE, severity="major", first_seen=now, last_seen=now
+    )
+    url = reverse("dashboard-incident-silence", args=[incident.pk])
+    viewer = browser(user_in("viewer"))
+    page = BeautifulSoup(
+        viewer.get(reverse("dashboard-incident", args=[incident.pk])).content, "html.parser"
+    )
+    assert page.select_one("[data-silence-form]") is None
+    lenient_viewer = Client()
+    lenient_viewer.force_login(User.objects.get(username="viewer-user"))
+    assert lenient_viewer.post(url, {"hours": "2"}).status_code == 403
+    operator = browser(user_in("operator"))
+    assert operator.post(url, {"hours": "2"}).status_code == 403  # no CSRF token
+    lenient = Client()
+    lenient.force_login(User.objects.get(username="operator-user"))
+    missing = reverse("dashboard-incident-silence", args=[999999])
+    assert lenient.post(missing, {"hours": "2"}).status_code == 404
+    assert lenient.post(url, {"hours": "5"}).status_code == 400
+    assert not Silence.objects.exists()
+    # The silence's comment (from the incident's title) is shown as text.
+    assert lenient.post(url, {"hours": "1"}).status_code == 303
+    html = lenient.get(reverse("dashboard-incident", args=[incident.pk])).content.decode()
+    muted = BeautifulSoup(html, "html.parser").select_one("[data-muted]")
+    assert not muted.select("script, img") and "<script>alert(1)</script>" in text(muted)
