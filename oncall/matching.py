@@ -1,57 +1,22 @@
 """Which rules a change matches. Host globs run on RE2 (an operator types them)."""
 
-import functools
-
-import re2
-
 from diagnosis.models import SEVERITY_RANK
 
+# One host-glob language for rules, silences and maintenance windows (oncall/silence_rules.py):
+# shell-style, whole name, any case, several separated by commas or spaces, on RE2.
+from oncall.silence_rules import GlobError, glob_matches
+from oncall.silence_rules import glob_check as _glob_check
 
-class GlobError(ValueError):
-    pass
-
-
-def glob_to_re2(glob: str) -> str:
-    """`*` any run of characters, `?` one character, `[abc]`/`[!abc]` a class; the rest is
-    literal. Anchored at both ends."""
-    out, i = [], 0
-    while i < len(glob):
-        ch = glob[i]
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            end = glob.find("]", i + 2 if glob[i + 1 : i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(re2.escape(ch))
-            else:
-                body = glob[i + 1 : end]
-                negate = body.startswith("!")
-                body = body[1:] if negate else body
-                body = body.replace("\\", "\\\\").replace("^", "\\^")
-                out.append(f"[{'^' if negate else ''}{body}]")
-                i = end
-        else:
-            out.append(re2.escape(ch))
-        i += 1
-    return "^(?s:" + "".join(out) + ")$"
-
-
-@functools.lru_cache(maxsize=512)
-def _compiled(glob: str):
-    try:
-        return re2.compile(glob_to_re2(glob))
-    except re2.error as exc:
-        raise GlobError(f"Not a usable host glob: {glob!r} ({exc})") from None
+__all__ = ["GlobError", "glob_check", "host_matches", "rule_matches"]
 
 
 def glob_check(glob: str) -> None:
-    _compiled(glob)
+    """GlobError (with the reason) when the glob cannot be used."""
+    _glob_check(glob)
 
 
 def host_matches(glob: str, host: str) -> bool:
-    return bool(_compiled(glob).match(host or ""))
+    return glob_matches(glob, host or "")
 
 
 def rule_matches(rule, entry) -> bool:

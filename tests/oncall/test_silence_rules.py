@@ -182,3 +182,23 @@ def test_once_window_is_half_open():
     assert once_active_until(start, end, utc(2026, 12, 2, 9, 59)) is None
     assert once_active_until(start, end, start) == end
     assert once_active_until(start, end, end) is None
+
+
+@pytest.mark.parametrize(
+    ("glob", "host", "expected"),
+    [
+        ("DN*", "dn1.prod", True),
+        ("dn1, dn2", "dn2", True),
+        ("rack[0-3]-*", "rack4-x", False),
+        ("nn*.prod", "nn1.prod", True),
+        ("nn*.prod", "nn1.prodx", False),
+    ],
+)
+def test_notification_rules_read_host_globs_as_silences_do(glob, host, expected):
+    from oncall.matching import glob_check as rule_glob_check
+    from oncall.matching import host_matches
+
+    assert host_matches(glob, host) is expected
+    assert glob_matches(glob, host) is expected
+    with pytest.raises(GlobError):
+        rule_glob_check("rack[0-3")
