@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Max, Q
 
-from logs.layouts import Layout, LayoutError, compile_layout
+from logs.layouts import LayoutError, LayoutSet, compile_layout
 from logs.models import LogLayout
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _signature() -> tuple:
     return (row["total"], row["enabled"], row["changed"])
 
 
-def log_layouts_compile(rows) -> tuple[Layout, ...]:
+def log_layouts_compile(rows) -> LayoutSet:
     """The compiled layouts of `rows`, in their order; rows that do not compile are skipped."""
     compiled = []
     for row in rows:
@@ -45,17 +45,17 @@ def log_layouts_compile(rows) -> tuple[Layout, ...]:
             compiled.append(compile_layout(row.pattern, name=row.name))
         except LayoutError as exc:
             logger.warning("log layout %r is not read: %s", row.name, exc)
-    return tuple(compiled)
+    return LayoutSet(compiled)
 
 
 class _LayoutCache:
     def __init__(self):
         self._lock = threading.Lock()
-        self._layouts: tuple[Layout, ...] | None = None
+        self._layouts: LayoutSet | None = None
         self._signature: tuple | None = None
         self._checked_at = 0.0
 
-    def get(self) -> tuple[Layout, ...]:
+    def get(self) -> LayoutSet:
         layouts, now = self._layouts, clock()
         interval = settings.LOG_LAYOUTS_REFRESH_SECONDS
         if layouts is not None and now - self._checked_at < interval:
@@ -73,7 +73,7 @@ class _LayoutCache:
                 # Keep reading with what this process has; ingestion reports the outage itself.
                 logger.warning("log layouts could not be checked; keeping the ones loaded")
                 if self._layouts is None:
-                    self._layouts = ()
+                    self._layouts = LayoutSet(())
             self._checked_at = clock()
             return self._layouts
 
@@ -86,7 +86,7 @@ class _LayoutCache:
 _cache = _LayoutCache()
 
 
-def log_layouts_current() -> tuple[Layout, ...]:
+def log_layouts_current() -> LayoutSet:
     """The enabled operator layouts, compiled, at most LOG_LAYOUTS_REFRESH_SECONDS behind."""
     return _cache.get()
 

@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from logs.layouts import Layout
+from logs.layouts import Layout, LayoutSet
 from logs.models import LogLevel, SystemLog
 
 # log4j spellings -> stored level. WARNING appears in some layouts and in java.util.logging.
@@ -176,7 +176,7 @@ def preprocess_log(
     decode_errors: int = 0,
     received_at: datetime | None = None,
     time_zone: str | None = None,
-    layouts: Sequence[Layout] = (),
+    layouts: LayoutSet | Sequence[Layout] = (),
 ) -> ParsedLine:
     """Parse one log line (already decoded, without its newline). Never raises on any text.
 
@@ -252,27 +252,29 @@ def preprocess_log(
     else:
         zone = time_zone or settings.CLUSTER_TIME_ZONE
     if layouts:
-        for layout in layouts:
-            read = layout.read(line, zone)
-            if read is not None:
-                return ParsedLine(
-                    host,
-                    logtype,
-                    read.log_time,
-                    read.level,
-                    read.component[:COMPONENT_MAX],
-                    read.thread[:THREAD_MAX],
-                    read.message,
-                    line,
-                    source_file,
-                    "",
-                    False,
-                    truncated,
-                    decode_errors,
-                    received_at,
-                    read.code_file[:CODE_FILE_MAX],
-                    read.code_line,
-                )
+        if isinstance(layouts, LayoutSet):
+            read = layouts.read(line, zone)
+        else:
+            read = next((r for x in layouts if (r := x.read(line, zone)) is not None), None)
+        if read is not None:
+            return ParsedLine(
+                host,
+                logtype,
+                read.log_time,
+                read.level,
+                read.component[:COMPONENT_MAX],
+                read.thread[:THREAD_MAX],
+                read.message,
+                line,
+                source_file,
+                "",
+                False,
+                truncated,
+                decode_errors,
+                received_at,
+                read.code_file[:CODE_FILE_MAX],
+                read.code_line,
+            )
     return ParsedLine(
         host, logtype, None, UNKNOWN, "", "", line, line, source_file, "", False, truncated,
         decode_errors, received_at,

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from logs import layout_cache
-from logs.layouts import LayoutError, compile_layout
+from logs.layouts import LayoutError, LayoutSet, compile_layout
 from logs.models import LogLayout
 from logs.parsing import preprocess_log
 
@@ -596,12 +596,20 @@ def test_built_ins_come_first_then_continuations_then_operator_layouts():
     assert (parsed.level, parsed.message) == ("INFO", "leftover text")
 
 
-def test_operator_layouts_are_tried_in_order():
+@pytest.mark.parametrize("as_set", [False, True])
+def test_operator_layouts_are_tried_in_order(as_set):
     first = compile_layout("[%d] %p %c - %m%n", name="first")
     second = compile_layout("[%d] %p %m%n", name="second")
+    other = compile_layout("%d{ISO8601} %p %m%n", name="other")
+
+    def layouts(*items):
+        return LayoutSet(items) if as_set else list(items)
+
     line = "[2026-11-28 10:00:00,000] WARN a.B - x"
-    assert parse(line, layouts=[first, second]).component == "a.B"
-    assert parse(line, layouts=[second, first]).message == "a.B - x"
+    assert parse(line, layouts=layouts(other, first, second)).component == "a.B"
+    assert parse(line, layouts=layouts(second, first, other)).message == "a.B - x"
+    assert parse("[x] WARN y", layouts=layouts(other, first)).level == "UNKNOWN"
+    assert parse("nothing", layouts=layouts(first, second)).level == "UNKNOWN"
 
 
 def test_hostile_lines_against_an_operator_layout_are_kept_not_raised():
@@ -641,7 +649,7 @@ def test_a_saved_layout_is_read_at_once_in_this_process_and_soon_in_others(monke
     LogLayout.objects.filter(name="kafka").update(enabled=False)
     assert [x.name for x in layout_cache.log_layouts_current()] == ["kafka"]
     now[0] += 60
-    assert layout_cache.log_layouts_current() == ()
+    assert list(layout_cache.log_layouts_current()) == []
 
 
 @pytest.mark.django_db
