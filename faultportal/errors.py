@@ -9,6 +9,7 @@ import sys
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.csrf import csrf_failure as django_csrf_failure
 
@@ -17,8 +18,9 @@ from faultportal.api.errors import json_error
 # Written out, not a template: rendering one may need what is down (the database, a session).
 DATABASE_DOWN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Portal unavailable</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto; line-height: 1.5">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="ERROR_CSS"></head>
+<body class="fp-error">
 <h1>The portal cannot reach its database</h1>
 <p>The page could not be built because the database does not answer. Nothing you did caused
 this, and log lines sent meanwhile are kept by their Flume agents and delivered later.</p>
@@ -59,7 +61,8 @@ def database_unavailable(request) -> HttpResponse:
             "The database is unavailable; retry later.",
             Retry_After=retry,
         )
-    response = HttpResponse(DATABASE_DOWN_PAGE, status=503, content_type="text/html")
+    page = DATABASE_DOWN_PAGE.replace("ERROR_CSS", static("faultportal/error.css"))
+    response = HttpResponse(page, status=503, content_type="text/html")
     response["Retry-After"] = retry
     response["Cache-Control"] = "no-store"
     return response

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # First: Flume's one-request-per-line traffic skips the rest (logs/api/middleware.py).
     "logs.api.middleware.IngestFastPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Every answer: the portal's own scripts and styles only (faultportal/csp.py).
+    "faultportal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

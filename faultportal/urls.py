@@ -5,7 +5,7 @@ imports no app (docs/architecture.md)."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from faultportal import errors
 from faultportal.favicon import favicon_view
@@ -19,7 +19,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     # API documentation: the OpenAPI 3 schema and Swagger UI (served from local static files).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("logs.api.urls")),
     path("api/", include("runs.api.urls")),
     path("api/", include("cluster.api.urls")),

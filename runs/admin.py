@@ -264,8 +264,7 @@ def _output_block(text: str, total: int | None):
     if not text:
         return format_html("{}<em>(empty)</em>", note)
     return format_html(
-        '{}<pre class="fp-output" style="max-height:40em;overflow:auto;white-space:pre-wrap;'
-        'word-break:break-all;margin:0">{}</pre>',
+        '{}<pre class="fp-output">{}</pre>',  # styled by faultportal/admin.css (no inline CSS)
         note,
         text,
     )
