@@ -16,6 +16,16 @@ urlpatterns = [
         views.fault_silence,
         name="dashboard-fault-silence",
     ),
+    path(
+        "dashboard/faults/<int:fault_id>/snooze",
+        views.fault_snooze_view,
+        name="dashboard-fault-snooze",
+    ),
+    path(
+        "dashboard/faults/<int:fault_id>/unsnooze",
+        views.fault_unsnooze_view,
+        name="dashboard-fault-unsnooze",
+    ),
     path("dashboard/incidents/<int:incident_id>/", views.incident, name="dashboard-incident"),
     path(
         "dashboard/incidents/<int:incident_id>/silence",

@@ -28,11 +28,21 @@ from dashboard.pages.logs import log_context_page, log_explorer_page
 from diagnosis.models import FaultRecord, Incident
 from logs.models import SystemLog
 from logs.selectors import SEARCH_FIELDS
-from oncall.silences import silence_for_fault, silence_for_incident
+from oncall.silences import fault_snooze, fault_unsnooze, silence_for_fault, silence_for_incident
 
 # What a one-click silence may last (hours); the page's button sends 2.
 SILENCE_HOURS = (1, 2, 4, 8, 24)
 SILENCE_COMMENT_CHARS = 2000
+# What the fault page's snooze offers: ("h", hours) until a time, ("n", count) occurrences.
+SNOOZE_CHOICES = {
+    "h1": ("h", 1),
+    "h4": ("h", 4),
+    "h24": ("h", 24),
+    "h168": ("h", 168),
+    "n10": ("n", 10),
+    "n100": ("n", 100),
+    "n1000": ("n", 1000),
+}
 
 
 def page(request, template: str, context: dict, **extra):
@@ -121,6 +131,48 @@ def fault_silence(request, fault_id: int):
         lambda **kw: silence_for_fault(fault=fault, **kw),
         redirect_to=reverse("dashboard-fault", args=[fault.pk]),
     )
+
+
+def _fault_or_404(fault_id: int) -> FaultRecord:
+    fault = FaultRecord.objects.select_related("fault_type").filter(pk=fault_id).first()
+    if fault is None:
+        raise Http404(f"No fault #{fault_id}.")
+    return fault
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def fault_snooze_view(request, fault_id: int):
+    """Snooze one fault for a while or for more occurrences (operators), back to its page."""
+    if not request.user.has_perm("oncall.add_faultsnooze"):
+        raise PermissionDenied("Only operators may snooze faults.")
+    fault = _fault_or_404(fault_id)
+    choice = SNOOZE_CHOICES.get(request.POST.get("for", ""))
+    if choice is None:
+        return HttpResponseBadRequest(
+            f"for must be one of {', '.join(SNOOZE_CHOICES)}.", content_type="text/plain"
+        )
+    unit, amount = choice
+    fault_snooze(
+        fault=fault,
+        author=request.user.get_username(),
+        until=timezone.now() + timedelta(hours=amount) if unit == "h" else None,
+        occurrences=amount if unit == "n" else None,
+        comment=request.POST.get("comment", "")[:SILENCE_COMMENT_CHARS],
+    )
+    return HttpResponseRedirect(reverse("dashboard-fault", args=[fault.pk]) + "#muted", status=303)
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def fault_unsnooze_view(request, fault_id: int):
+    if not request.user.has_perm("oncall.delete_faultsnooze"):
+        raise PermissionDenied("Only operators may unsnooze faults.")
+    fault = _fault_or_404(fault_id)
+    fault_unsnooze(fault=fault)
+    return HttpResponseRedirect(reverse("dashboard-fault", args=[fault.pk]) + "#muted", status=303)
 
 
 @never_cache

@@ -98,6 +98,7 @@ class MutedView:
     until: object
     open_ended: bool
     holds: list[dict]
+    snoozed: bool = False
 
 
 def muted_view(suppressions: list[Suppression]) -> MutedView | None:
@@ -119,6 +120,7 @@ def muted_view(suppressions: list[Suppression]) -> MutedView | None:
         until=max(ends) if ends else None,
         open_ended=any(held.ends_at is None for held in suppressions),
         holds=holds,
+        snoozed=any(held.kind == "snooze" for held in suppressions),
     )
 
 
@@ -132,6 +134,8 @@ def fault_links(fault) -> dict:
         "type": reverse("admin:diagnosis_faulttype_change", args=[fault.fault_type_id]),
         "host": reverse("dashboard-host", args=[fault.host]) if fault.host else "",
         "silence": reverse("dashboard-fault-silence", args=[fault.pk]),
+        "snooze": reverse("dashboard-fault-snooze", args=[fault.pk]),
+        "unsnooze": reverse("dashboard-fault-unsnooze", args=[fault.pk]),
         # The explorer on the fault's host, WARN and above, 5 min either side of its occurrences.
         "explore": log_explorer_url(
             host=fault.host,

@@ -305,3 +305,51 @@ def test_the_incident_silence_is_for_operators_with_csrf():
     html = lenient.get(reverse("dashboard-incident", args=[incident.pk])).content.decode()
     muted = BeautifulSoup(html, "html.parser").select_one("[data-muted]")
     assert not muted.select("script, img") and "<script>alert(1)</script>" in text(muted)
+
+
+# --- snooze from the fault page ---------------------------------------------------------------
+
+
+def submit(client, form, **values):
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+    return client.post(form["action"], {**fields, **values})
+
+
+def test_an_operator_snoozes_a_fault_for_more_occurrences_then_unsnoozes_it():
+    fault = add_fault(host="dn07", occurrences=7)
+    operator = browser(user_in("operator", "olga"))
+    soup = fault_page(operator, fault)
+    assert soup.select_one("[data-unsnooze-form]") is None
+    response = submit(operator, soup.select_one("[data-snooze-form]"), **{"for": "n100"})
+    assert response.status_code == 303
+    snooze = FaultSnooze.objects.get(fault=fault)
+    assert snooze.until_occurrences == 107 and snooze.until is None and snooze.author == "olga"
+    held = suppression_for(entry_for(fault))
+    assert held.kind == "snooze"
+
+    soup = fault_page(operator, fault)
+    assert "100 more occurrence" in text(soup.select_one("[data-hold=snooze]"))
+    assert submit(operator, soup.select_one("[data-unsnooze-form]")).status_code == 303
+    assert not FaultSnooze.objects.exists()
+    assert suppression_for(entry_for(fault)) is None
+
+
+def test_a_snooze_for_24_hours_and_what_is_refused():
+    fault = add_fault(host="dn07")
+    operator = browser(user_in("operator"))
+    form = fault_page(operator, fault).select_one("[data-snooze-form]")
+    before = timezone.now()
+    assert submit(operator, form, **{"for": "h24"}).status_code == 303
+    until = FaultSnooze.objects.get().until
+    assert timedelta(hours=24) <= until - before <= timedelta(hours=24, seconds=10)
+    assert submit(operator, form, **{"for": "h3"}).status_code == 400
+    url = reverse("dashboard-fault-snooze", args=[fault.pk])
+    assert operator.post(url, {"for": "h1"}).status_code == 403  # no CSRF token
+    viewer = browser(user_in("viewer"))
+    assert fault_page(viewer, fault).select_one("[data-snooze-form]") is None
+    lenient = Client()
+    lenient.force_login(User.objects.get(username="viewer-user"))
+    assert lenient.post(url, {"for": "h1"}).status_code == 403
+    unsnooze = reverse("dashboard-fault-unsnooze", args=[fault.pk])
+    assert lenient.post(unsnooze).status_code == 403
+    assert FaultSnooze.objects.count() == 1
