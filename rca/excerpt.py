@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from logs.layout_cache import log_layouts_current
 from logs.parsing import UNKNOWN, preprocess_log
 
 _ANY_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b")
@@ -37,10 +38,11 @@ class ExcerptEvent:
 def excerpt_parse(text: str, *, max_events: int = 2000) -> list[ExcerptEvent]:
     """Events of an excerpt in order; a line in no known layout is kept with what it shows."""
     events: list[ExcerptEvent] = []
+    layouts = log_layouts_current()  # an excerpt is read as ingestion reads lines
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        parsed = preprocess_log(line, host="", logtype="excerpt")
+        parsed = preprocess_log(line, host="", logtype="excerpt", layouts=layouts)
         unknown = parsed.level == UNKNOWN
         if events and (parsed.is_continuation or (unknown and events[-1].time is not None)):
             events[-1].trace_lines.append(line.rstrip())

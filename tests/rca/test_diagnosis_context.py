@@ -213,3 +213,20 @@ def test_excerpt_layouts_and_continuations():
     plain = excerpt_parse("first ERROR line\nsecond WARNING line\n")
     assert [(e.level, e.time) for e in plain] == [("ERROR", None), ("WARN", None)]
     assert T0.tzinfo is not None
+
+
+def test_an_excerpt_is_read_with_the_operators_layouts_too():
+    from logs.layout_cache import log_layouts_invalidate
+    from logs.models import LogLayout
+
+    log_layouts_invalidate()
+    line = "[2026-11-28 10:15:37,000] FATAL Fatal error during startup (kafka.server.KafkaServer)"
+    assert excerpt_parse(line)[0].component == ""
+    LogLayout.objects.create(name="kafka", pattern="[%d] %p %m (%c)%n")
+    (event,) = excerpt_parse(line)
+    assert (event.level, event.component, event.message) == (
+        "FATAL",
+        "kafka.server.KafkaServer",
+        "Fatal error during startup",
+    )
+    assert event.time is not None
