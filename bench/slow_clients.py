@@ -34,7 +34,7 @@ from tests.support.server import PortalServer  # noqa: E402
 from tests.support.slow_clients import SlowClients  # noqa: E402
 
 FLUME_TIMEOUT = 5.0
-WORKER = "faultportal.gunicorn_worker.ReadDeadlineThreadWorker"
+WORKER = None  # gunicorn.conf.py's own worker class
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -25,7 +25,7 @@ from tests.support.slow_clients import SlowClients, request_head
 
 pytestmark = pytest.mark.mariadb
 
-WORKER = "faultportal.gunicorn_worker.ReadDeadlineThreadWorker"
+WORKER = None  # gunicorn.conf.py's own worker class (faultportal/gunicorn_worker.py)
 FLUME_REQUEST_TIMEOUT = 5.0  # Flume's HTTP sink gives up on a request after this long
 READ_TIMEOUT = 2
 OTHER_LOOPBACK = "127.0.0.2"  # a sender that is not the proxy (Linux routes all of 127/8 here)

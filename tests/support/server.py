@@ -30,7 +30,7 @@ class PortalServer:
         threads: int = 4,
         log_path: Path | None = None,
         config_file: bool = False,
-        worker_class: str = "gthread",
+        worker_class: str | None = "gthread",
         health_headers: dict | None = None,
     ):
         self.port = free_port()
@@ -61,8 +61,8 @@ class PortalServer:
                 str(self._workers),
                 "--threads",
                 str(self._threads),
-                "--worker-class",
-                self._worker_class,
+                # None: the config file's own worker class (gunicorn.conf.py's, as production).
+                *(["--worker-class", self._worker_class] if self._worker_class else []),
                 "--timeout",
                 "60",
             ],
