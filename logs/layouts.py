@@ -702,11 +702,14 @@ class LayoutSet:
                 break
         self._firsts = frozenset(firsts) if firsts is not None else None
         if len(self.layouts) > 1:
-            program = re2.Set.FullMatchSet(_OPTIONS)
-            for layout in self.layouts:
-                program.Add(layout.regex)
-            program.Compile()
-            self._set = program
+            try:
+                program = re2.Set.FullMatchSet(_OPTIONS)
+                for layout in self.layouts:
+                    program.Add(layout.regex)
+                program.Compile()
+                self._set = program
+            except re2.error:  # past RE2's memory budget (very many layouts): one by one
+                self._set = None
 
     def __iter__(self):
         return iter(self.layouts)
@@ -725,7 +728,11 @@ class LayoutSet:
         if self._firsts is not None and line[:1] not in self._firsts:
             return None
         if self._set is None:
-            return self.layouts[0].read(line, zone_name) if self.layouts else None
+            for layout in self.layouts:
+                read = layout.read(line, zone_name)
+                if read is not None:
+                    return read
+            return None
         data = line.encode("utf-8", "replace")  # once, for the set and the layout (read_encoded)
         matched = self._set._set.Match(data)  # the binding's own (see Layout.read_encoded)
         if not matched:
