@@ -52,6 +52,10 @@ class Worker:
         self._stop = threading.Event()
         self._last_run: dict[str, float] = {}
         self._once = once
+        # Jobs claimed by the batch in hand and not finished yet. When the database goes away
+        # mid-batch they are still RUNNING under this worker, and its heartbeat would keep
+        # renewing their leases for as long as it lives: the next tick hands them back.
+        self._in_hand: set[int] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -99,6 +103,7 @@ class Worker:
     def tick(self) -> bool:
         """Due periodic tasks, then one batch of jobs; True when there was a job to run."""
         close_old_connections()
+        self._release_in_hand()
         for task in registry.periodic_tasks():
             self._run_periodic(task)
         return bool(self._run_jobs())
@@ -115,15 +120,26 @@ class Worker:
         except Exception:
             log.exception("periodic task %s failed", task.name)
 
+    def _release_in_hand(self) -> None:
+        """Requeue what an interrupted batch left claimed (due at once; its attempt counts)."""
+        if not self._in_hand:
+            return
+        Job.objects.filter(
+            pk__in=list(self._in_hand), status=Job.Status.RUNNING, locked_by=self.worker_id
+        ).update(status=Job.Status.QUEUED, lease_expires_at=None, locked_by="")
+        self._in_hand.clear()
+
     def _run_jobs(self) -> int:
         handlers = registry.job_handlers()
         batched = [kind for kind, handler in handlers.items() if handler.claim_limit is None]
         jobs = jobs_claim(worker_id=self.worker_id, kinds=batched, limit=self.batch)
+        self._in_hand = {job.pk for job in jobs}
         for kind, handler in handlers.items():
             if handler.claim_limit is not None:  # a slow kind: a few per pass, after the rest
                 jobs += jobs_claim(
                     worker_id=self.worker_id, kinds=[kind], limit=handler.claim_limit
                 )
+                self._in_hand.update(job.pk for job in jobs)
         for job in jobs:
             if self._stop.is_set() and not self._once:
                 # Stopping: hand the rest back at once instead of waiting for their leases.
@@ -132,6 +148,8 @@ class Worker:
                 )
                 continue
             self._run_one(handlers[job.kind], job)
+            self._in_hand.discard(job.pk)
+        self._in_hand.clear()
         return len(jobs)
 
     def _run_one(self, handler, job: Job) -> None:

@@ -86,6 +86,38 @@ def test_the_worker_runs_registered_handlers_and_periodic_tasks(handlers):
     assert beat.jobs_done == 3 and beat.stopped_at is not None
 
 
+def test_a_batch_cut_short_by_the_database_is_handed_back_not_kept_under_lease(
+    handlers, monkeypatch
+):
+    """The database went away mid-batch: the jobs still claimed are run on the next tick, not
+    kept RUNNING (their leases renewed by this live worker's heartbeat) for ever."""
+    from django.db import OperationalError
+
+    from jobs import worker as worker_module
+
+    # tick() starts by dropping unusable connections; the test's own must stay (its transaction)
+    monkeypatch.setattr(worker_module, "close_old_connections", lambda: None)
+
+    seen, failures = [], [1]
+
+    def handler(job):
+        if failures:
+            failures.pop()
+            raise OperationalError(2013, "Lost connection to server during query")
+        seen.append(job.payload["n"])
+
+    handlers.job_handler_register("t.cut", handler, atomic=False)
+    for n in range(3):
+        job_enqueue(kind="t.cut", payload={"n": n})
+    worker = Worker(poll_seconds=0.01)
+    with pytest.raises(OperationalError):
+        worker.tick()
+    assert set(Job.objects.values_list("status", flat=True)) == {"running"}
+    worker.tick()
+    assert sorted(seen) == [0, 1, 2]
+    assert set(Job.objects.values_list("status", flat=True)) == {"done"}
+
+
 def test_an_atomic_handler_that_raises_writes_nothing_and_is_retried(handlers):
     def handler(job):
         WorkerHeartbeat.objects.create(
