@@ -406,6 +406,8 @@ NOTIFICATION_ALERTMANAGER_ENDS_AFTER_SECONDS = env_int(
 )
 # The outbox, messages and the delivery log are pruned after this many days (manage.py prune).
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 30, min_value=1)
+# Silences are deleted this many days after they ended (manage.py prune).
+SILENCE_RETENTION_DAYS = env_int("SILENCE_RETENTION_DAYS", 90, min_value=1)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -2,8 +2,8 @@
 
 from django.db.models import Q
 
-from faultportal.retention import IdWalk
-from oncall.models import NotificationMessage, OutboxEntry
+from faultportal.retention import IdWalk, IndexWalk
+from oncall.models import NotificationMessage, OutboxEntry, Silence
 
 POLICIES = [
     IdWalk(
@@ -23,5 +23,14 @@ POLICIES = [
         model=NotificationMessage,
         time_field="created_at",
         eligible=lambda cutoff: ~Q(status=NotificationMessage.Status.QUEUED),
+    ),
+    # Silences are kept a while after they end, as the record of what was muted and why; the
+    # outbox rows they held keep their reason. Ends are not in id order: the ends_at index.
+    IndexWalk(
+        table="silences",
+        setting="SILENCE_RETENTION_DAYS",
+        description="silences that ended (ran out or were expired) before the cutoff",
+        model=Silence,
+        time_field="ends_at",
     ),
 ]

@@ -122,6 +122,9 @@ def test_every_growing_table_is_registered_with_its_own_setting():
         "cluster_status": "CLUSTER_STATUS_RETENTION_DAYS",
         "jobs": "JOBS_RETENTION_DAYS",
         "worker_heartbeats": "JOBS_RETENTION_DAYS",
+        "notification_outbox": "NOTIFICATION_RETENTION_DAYS",
+        "notification_messages": "NOTIFICATION_RETENTION_DAYS",
+        "silences": "SILENCE_RETENTION_DAYS",
     }
 
 

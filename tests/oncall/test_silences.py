@@ -320,3 +320,32 @@ def test_held_entries_are_found_by_their_suppression_on_this_database():
 
     assert silenced_outbox(kind="silence", object_id=muted.pk).count() == 1
     assert OutboxEntry.objects.filter(status="silenced").count() == 2
+
+
+def test_prune_deletes_silences_that_ended_before_the_retention_only(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SILENCE_RETENTION_DAYS = 90
+    now = timezone.now()
+
+    def make(start_days: float, end_days: float) -> Silence:
+        return Silence.objects.create(
+            host_glob="dn1",
+            starts_at=now + timedelta(days=start_days),
+            ends_at=now + timedelta(days=end_days),
+            author="a",
+            comment="c",
+        )
+
+    old = make(-120, -100)
+    recent = make(-30, -20)
+    long_active = make(-200, 10)  # started long ago, still in force
+    pending = make(1, 2)
+    out = StringIO()
+    call_command("prune", "--table", "silences", "--no-progress", stdout=out)
+    assert "silences 1" in out.getvalue()
+    remaining = set(Silence.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk, long_active.pk, pending.pk}
+    assert old.pk not in remaining
