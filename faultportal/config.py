@@ -47,7 +47,9 @@ def database_from_url(url: str, *, sqlite_path: Path, conn_max_age: int) -> dict
         # Django already connects with utf8mb4; stated so nobody "fixes" it to utf8 (utf8mb3).
         "charset": "utf8mb4",
         # Strict mode turns silent truncation into errors, whatever the server's own default.
-        "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+        # Stopwords off: InnoDB binds them to a FULLTEXT index whenever it builds it, and any
+        # ALTER that rebuilds system_logs rebuilds its index (logs/migrations/0010 says why).
+        "init_command": "SET sql_mode='STRICT_TRANS_TABLES', innodb_ft_enable_stopword=OFF",
         # Django's default, stated explicitly: get_or_create/upserts rely on it.
         "isolation_level": "read committed",
         # Without it an unreachable server hangs each request for the OS's TCP timeout (minutes);

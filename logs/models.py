@@ -37,7 +37,11 @@ class SystemLog(models.Model):
     # Where the logging call is, for layouts that print it (%F, %L, %l): e.g. the HDP/Ambari
     # layout's `(FSNamesystem.java:startCommonServices(1234))`, the docker image's `%c{1}:%L`.
     code_file = models.CharField(
-        max_length=255, blank=True, help_text="Source file of the logging call (%F)."
+        max_length=255,
+        blank=True,
+        default="",
+        db_default="",  # an insert that does not name it (an older process) still works
+        help_text="Source file of the logging call (%F).",
     )
     code_line = models.PositiveIntegerField(
         null=True, blank=True, help_text="Line of the logging call (%L)."
