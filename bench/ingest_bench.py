@@ -194,6 +194,31 @@ def start_portal(db_url: str, port: int, args, log_path: Path) -> subprocess.Pop
     return process
 
 
+class WebhookSink:
+    """Receives the notification channel's POSTs on loopback and counts them."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sink = self
+        self.posts = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.posts += 1
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 def start_peer(shared: Path, python: str, database: str, port: int, log_path: Path):
     env = {**os.environ, "PEER_DB_NAME": database, "PYTHONDONTWRITEBYTECODE": "1"}
     init = [python, str(shared / "dbctl.py"), "init", "--db", database]
@@ -344,6 +369,14 @@ def main() -> None:
         "database; both runs a second portal without it, alternating with the first, to "
         "measure what the index costs (issue 16 allows at most 20 %% of batch throughput)",
     )
+    parser.add_argument(
+        "--notify",
+        choices=["on", "off"],
+        default="off",
+        help="on: a JSON-webhook channel (a sink on loopback) with a rule matching every fault "
+        "change, and one `manage.py notify` worker beside gunicorn, to show that ingest does "
+        "not wait on notifications (issue 15)",
+    )
     args = parser.parse_args()  # fmt: skip
 
     shared = shared_bench_dir()
@@ -361,6 +394,7 @@ def main() -> None:
     portal_url = f"mysql://{urlsplit(mariadb_url()).netloc}/{portal_db}"
     noindex_url = f"mysql://{urlsplit(mariadb_url()).netloc}/{noindex_db}"
     processes = []
+    sink = None
     portals = {}  # target -> (database, process, base URL, token)
     wanted = {"on": ["portal"], "off": ["portal"], "both": ["portal", "portal-noindex"]}
     try:
@@ -378,6 +412,21 @@ def main() -> None:
                 "create_api_token", f"bench-{suffix}", "--scopes", "ingest",
                 env={"DATABASE_URL": url},
             )  # fmt: skip
+            if args.notify == "on":
+                if sink is None:
+                    sink = WebhookSink()
+                manage("notification_channel", "add", "--name", "bench-sink",
+                       "--url", f"json://127.0.0.1:{sink.port}/hook",
+                       env={"DATABASE_URL": url})  # fmt: skip
+                manage("notification_rule", "add", "--channel", "bench-sink", "--events",
+                       "opened,regressed,severity_raised,resolved", "--group-wait", "0",
+                       "--group-interval", "0", env={"DATABASE_URL": url})  # fmt: skip
+                worker_log = (RESULTS / f"{stamp}_{target}_notify.log").open("wb")
+                processes.append(subprocess.Popen(
+                    [sys.executable, "manage.py", "notify"], cwd=REPO,
+                    env={**os.environ, "DATABASE_URL": url, "REDIS_URL": ""},
+                    stdout=worker_log, stderr=subprocess.STDOUT,
+                ))  # fmt: skip
             port = free_port()
             process = start_portal(url, port, args, RESULTS / f"{stamp}_{target}.log")
             processes.append(process)
@@ -420,7 +469,7 @@ def main() -> None:
         print(
             f"== portal: gunicorn workers={workers} threads={threads}, "
             f"redis={args.redis_url or 'none'}, detection {args.detection}, "
-            f"search index {args.search_index}; "
+            f"search index {args.search_index}, notifications {args.notify}; "
             f"{args.duration:g} s per run, "
             f"{args.concurrency} senders, {args.rounds} round(s)",
             flush=True,
@@ -454,6 +503,19 @@ def main() -> None:
             print(line)
         print("targets: event >= 1.5x the peer; batch >= 20,000 lines/s; rows == accepted")
         print("stored == accepted in every run:", all(r["match"] for r in results))
+        if sink is not None:
+            time.sleep(3)  # the worker delivers what the last run opened
+            for target, (database, *_rest) in portals.items():
+                ((outbox, sent, queued),) = sql(
+                    "SELECT (SELECT COUNT(*) FROM notification_outbox), "
+                    "(SELECT COUNT(*) FROM notification_messages WHERE status = 'sent'), "
+                    "(SELECT COUNT(*) FROM notification_messages WHERE status = 'queued')",
+                    database,
+                )
+                print(
+                    f"notifications ({target}): {outbox} fault changes in the outbox, "
+                    f"{sent} messages sent, {queued} queued; the sink received {sink.posts}"
+                )
         document = {"stamp": stamp, "duration_s": args.duration, "rounds": args.rounds,
                     "summary": summary, "results": results}  # fmt: skip
         (RESULTS / f"{stamp}_summary.json").write_text(json.dumps(document, indent=1))
