@@ -6,6 +6,10 @@ other scheme is an apprise URL (``mailto://``/``mailtos://`` e-mail over SMTP, `
 generic JSON webhook, ``slack://``, ``msteams://``/``workflow://``, ``dingtalk://``,
 ``wecombot://``, ``feishu://``, ``lark://``, ``tgram://``, ``pagerduty://``…).
 
+``file://NAME`` appends each message (its text form) to ``DATA_DIR/notifications/NAME``: the
+demo's channel, and a first try without any service. NAME is a plain file name; the channel
+can write nowhere else.
+
 The idempotency key goes with every send where the channel can carry it: the
 ``Idempotency-Key`` header of Alertmanager pushes and of apprise's HTTP and e-mail plugins
 (json/form/xml webhooks, mailto), and the ``idempotency_key`` field of the JSON webhook's body.
@@ -23,6 +27,8 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -52,9 +58,27 @@ def _scheme(url: str) -> str:
     return urlsplit(url.strip()).scheme.lower()
 
 
+FILE_SCHEME = "file"
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$")
+
+
+def _file_path(url: str):
+    parts = urlsplit(url)
+    name = parts.netloc
+    if not _FILE_NAME.match(name) or parts.path not in ("", "/") or parts.query:
+        raise ChannelUrlError(
+            "A file channel is file://NAME: a plain file name (letters, digits, . _ -), "
+            "written under DATA_DIR/notifications/."
+        )
+    return Path(settings.DATA_DIR) / "notifications" / name
+
+
 def channel_url_check(url: str) -> None:
     """Raises ChannelUrlError unless the URL can be sent to."""
     url = url.strip()
+    if _scheme(url) == FILE_SCHEME:
+        _file_path(url)
+        return
     if _scheme(url) in ALERTMANAGER_SCHEMES:
         parts = urlsplit(url)
         if not parts.hostname:
@@ -74,6 +98,8 @@ def channel_url_check(url: str) -> None:
 def channel_url_masked(url: str) -> str:
     """The URL with its secrets hidden (apprise's privacy form; ours for Alertmanager)."""
     url = url.strip()
+    if _scheme(url) == FILE_SCHEME:
+        return url
     if _scheme(url) in ALERTMANAGER_SCHEMES:
         parts = urlsplit(url)
         netloc = parts.hostname or ""
@@ -96,7 +122,9 @@ def channel_send(*, url: str, payload: dict, idempotency_key: str) -> SendResult
     channel's answer (the result says), only for programming errors."""
     started = time.monotonic()
     try:
-        if _scheme(url) in ALERTMANAGER_SCHEMES:
+        if _scheme(url) == FILE_SCHEME:
+            result = _file_send(url.strip(), payload, idempotency_key)
+        elif _scheme(url) in ALERTMANAGER_SCHEMES:
             result = _alertmanager_send(url.strip(), payload, idempotency_key)
         else:
             result = _apprise_send(url.strip(), payload, idempotency_key)
@@ -105,6 +133,25 @@ def channel_send(*, url: str, payload: dict, idempotency_key: str) -> SendResult
         result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
     duration = int((time.monotonic() - started) * 1000)
     return SendResult(result.ok, result.error[:2000], result.response_code, duration)
+
+
+# --- a file ----------------------------------------------------------------------------------
+
+
+def _file_send(url: str, payload: dict, key: str) -> SendResult:
+    try:
+        path = _file_path(url)
+    except ChannelUrlError as exc:
+        return SendResult(ok=False, error=str(exc))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    entry = (
+        f"=== {stamp}  {payload.get('title', '')}\n"
+        f"Idempotency-Key: {key}\n\n{message_text(payload)}\n\n"
+    )
+    with path.open("a", encoding="utf-8") as out:
+        out.write(entry)
+    return SendResult(ok=True)
 
 
 # --- Alertmanager --------------------------------------------------------------------------------

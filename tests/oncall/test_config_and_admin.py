@@ -127,3 +127,20 @@ def test_metrics_count_deliveries_and_failures(channels, http):
     }
     assert messages == {"queued": 0, "sent": 3, "failed": 0}
     assert "faultportal_notification_oldest_queued_seconds" in families
+
+
+def test_a_file_channel_writes_under_the_data_dir_and_nowhere_else(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    out = run("notification_channel", "add", "--name", "inbox", "--url", "file://inbox.log")
+    assert "file://inbox.log" in out
+    NotificationRule.objects.create(
+        channel=NotificationChannel.objects.get(name="inbox"), group_wait_seconds=0
+    )
+    open_fault(host="dn42.example.com")
+    deliver()
+    text = (tmp_path / "notifications" / "inbox.log").read_text()
+    assert "[MAJOR] opened: Too many open files on dn42.example.com" in text
+    assert "Idempotency-Key: " in text and "https://portal.example/dashboard/faults/" in text
+    for url in ("file://../escape.log", "file:///etc/passwd", "file://a/b", "file://.hidden"):
+        with pytest.raises(CommandError, match="plain file name"):
+            run("notification_channel", "add", "--name", f"x{len(url)}", "--url", url)
