@@ -56,6 +56,21 @@ def on_starting(server):
             os.remove(os.path.join(_metrics_dir, name))
 
 
+def post_worker_init(worker):
+    # In the worker, once the application is loaded: start what an intake process runs beside
+    # its requests (the flusher of fault counts, logs/hooks.py).
+    from logs.hooks import intake_process_started
+
+    intake_process_started()
+
+
+def worker_exit(server, worker):
+    # In the worker, after its last request: write what it kept (pending fault counts).
+    from logs.hooks import intake_process_stopping
+
+    intake_process_stopping()
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

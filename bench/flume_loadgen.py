@@ -34,8 +34,13 @@ from tests.support.thrift_sink import ThriftSink, event  # noqa: E402
 TS = "2026-11-28 10:15:32,123"
 
 
+# The line each call sends; --text replaces it ({ts}, {run}, {sink} and {number} are filled in).
+DEFAULT_TEXT = "{ts} INFO org.apache.hadoop.hdfs.StateChange: run {run} sink {sink} line {number}"
+_text = DEFAULT_TEXT
+
+
 def line(run: str, sink: int, number: int) -> str:
-    return f"{TS} INFO org.apache.hadoop.hdfs.StateChange: run {run} sink {sink} line {number}"
+    return _text.format(ts=TS, run=run, sink=sink, number=number)
 
 
 def http_sink(args, sink: int, deadline: float, out: dict) -> None:
@@ -95,6 +100,8 @@ def thrift_sink(args, sink: int, deadline: float, out: dict) -> None:
 
 
 def process_main(args, sinks: list[int], start_at: float, queue) -> None:
+    global _text
+    _text = args.text
     results = {sink: {"lines": 0, "failed": 0, "latencies": []} for sink in sinks}
     target = http_sink if args.mode == "http" else thrift_sink
     time.sleep(max(0.0, start_at - time.time()))
@@ -131,6 +138,11 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--retry-sleep", type=float, default=5.0, help="Flume sleeps 5 s")
     parser.add_argument("--run", default=uuid.uuid4().hex[:8], help="tag in every line")
+    parser.add_argument(
+        "--text",
+        default=DEFAULT_TEXT,
+        help="the line sent, with {ts}, {run}, {sink}, {number} filled in (default: an INFO line)",
+    )
     parser.add_argument("--json-out")
     args = parser.parse_args()
 

@@ -10,6 +10,7 @@ class DiagnosisConfig(AppConfig):
 
         from diagnosis.catalogue import catalogue_changed
         from diagnosis.detection import detect_faults, detected_record
+        from diagnosis.flusher import fault_counting_start, fault_counting_stop
         from diagnosis.metrics import open_faults
         from diagnosis.models import FaultType
         from diagnosis.retention import POLICIES
@@ -18,7 +19,16 @@ class DiagnosisConfig(AppConfig):
         from logs.hooks import LineDetection, line_detection_register
 
         # Stored lines reach detection through logs' registry: logs cannot import diagnosis.
-        line_detection_register(LineDetection(detect=detect_faults, record=detected_record))
+        # An intake process (gunicorn worker, Thrift intake) starts the flusher of fault counts
+        # through the same registry (diagnosis/counting.py).
+        line_detection_register(
+            LineDetection(
+                detect=detect_faults,
+                record=detected_record,
+                process_started=fault_counting_start,
+                process_stopping=fault_counting_stop,
+            )
+        )
 
         metrics_collector_register("faults", open_faults)
 

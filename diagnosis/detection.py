@@ -23,7 +23,7 @@ How a line is judged:
 """
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from diagnosis.catalogue import (
     TOP_RANK,
@@ -35,7 +35,12 @@ from diagnosis.catalogue import (
 from diagnosis.entities import endpoints, extract
 from diagnosis.models import FaultType
 from diagnosis.normalize import MAX_INPUT_CHARS, exception_class, message_normalize
-from diagnosis.services import Occurrence, fault_occurrences_record, fingerprint_for
+from diagnosis.services import (
+    Occurrence,
+    fault_occurrences_record,
+    fingerprint_for,
+    fingerprint_known,
+)
 
 Grouping = FaultType.Grouping
 
@@ -58,12 +63,15 @@ def detected_record(detected: list[tuple[int, Occurrence]], ids: dict[int, int])
     """Fold the occurrences found in stored lines into faults, each linked to its line's id.
 
     Registered with logs (logs/hooks.py) in DiagnosisConfig.ready, with detect_faults: logs
-    calls it inside the transaction that writes the lines.
+    calls it inside the transaction that writes the lines. In an intake process whose flusher
+    runs, occurrences that only count into an open fault are written by the flusher
+    (diagnosis/counting.py): a fault storm must not serialise every request on one row.
     """
     fault_occurrences_record(
         occurrences=[
             dataclasses.replace(occurrence, log_id=ids.get(index)) for index, occurrence in detected
-        ]
+        ],
+        defer=True,
     )
 
 
@@ -153,26 +161,36 @@ def _matched(
 ) -> Occurrence:
     # Group by the line that carries the signature (the message, or the trace line that
     # matched), not by a generic message above it.
-    normalised = normalise_keeping_peers(_line_at(text, position))
+    def normalised() -> str:
+        return normalise_keeping_peers(_line_at(text, position))
+
     return _occurrence(line, compiled.fault_type, normalised, text, signals)
 
 
 def _unclassified(line, fault_type: FaultType) -> Occurrence:
-    first_line = (line.message or line.raw).split("\n", 1)[0]
-    normalised = normalise_keeping_peers(first_line)
-    cause = exception_class(line.trace)
-    if cause:  # same message, different exception: different faults (Sentry groups likewise)
-        normalised = f"{normalised} [{cause}]"
+    def normalised() -> str:
+        first_line = (line.message or line.raw).split("\n", 1)[0]
+        normalised = normalise_keeping_peers(first_line)
+        cause = exception_class(line.trace)
+        if cause:  # same message, different exception: different faults (Sentry groups likewise)
+            normalised = f"{normalised} [{cause}]"
+        return normalised
+
     text = f"{line.message}\n{line.trace}" if line.trace else (line.message or line.raw)
     return _occurrence(line, fault_type, normalised, text)
 
 
 def _occurrence(
-    line, fault_type: FaultType, normalised: str, text: str, signals: list[str] | None = None
+    line,
+    fault_type: FaultType,
+    normalise: Callable[[], str],
+    text: str,
+    signals: list[str] | None = None,
 ) -> Occurrence:
     grouping = fault_type.grouping
     host = line.host
     component = line.component or ""
+    normalised = None
     if grouping == Grouping.CLUSTER:
         fingerprint = fingerprint_for("log", fault_type.code)
         host, title = "", fault_type.name
@@ -180,22 +198,32 @@ def _occurrence(
         fingerprint = fingerprint_for("log", fault_type.code, host)
         title = f"{fault_type.name} on {host}"
     else:
+        normalised = normalise()
         fingerprint = fingerprint_for("log", fault_type.code, host, component, normalised)
         title = f"{fault_type.name} on {host}{_short_component(component)}: {_excerpt(normalised)}"
     sample = line.raw
     if len(sample) > MAX_SAMPLE_CHARS:
         sample = sample[:MAX_SAMPLE_CHARS] + "\n[… cut]"
-    return Occurrence(
+    occurrence = Occurrence(
         fault_type=fault_type,
         fingerprint=fingerprint,
         host=host,
         title=title,
         seen_at=line.log_time or line.received_at,
         sample=sample,
-        message=normalised,
         component=component,
-        entities=_entities(text, signals),
     )
+    if fingerprint_known(fingerprint):
+        # It counts into a record this process saw committed: the normalised message and the
+        # entities are read only when a record is created, so a storm of one fault does not
+        # work them out for every line (only if the record has to be created after all).
+        def details() -> tuple[str, dict]:
+            message = normalised if normalised is not None else normalise()
+            return message, _entities(text, signals)
+
+        return dataclasses.replace(occurrence, details=details)
+    message = normalised if normalised is not None else normalise()
+    return dataclasses.replace(occurrence, message=message, entities=_entities(text, signals))
 
 
 def _entities(text: str, signals: list[str] | None) -> dict:

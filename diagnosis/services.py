@@ -7,8 +7,9 @@ as a regression; an ignored record keeps counting but stays ignored.
 """
 
 import hashlib
+import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from diagnosis import counting
 from diagnosis.changes import ChangeKind, FaultChange, fault_changes_emit, fault_changes_wanted
+from diagnosis.counting import Merged as _Merged
+from diagnosis.counting import occurrences_merge as _merge
 from diagnosis.entities import extract
 from diagnosis.incidents import incident_refresh, incidents_place, incidents_refresh_for
 from diagnosis.models import SEVERITY_RANK, FaultEvent, FaultRecord, FaultType
@@ -25,6 +29,7 @@ Status = FaultRecord.Status
 Action = FaultEvent.Action
 SYSTEM_ACTOR = "system"
 ACTIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
+logger = logging.getLogger("diagnosis.counting")
 
 
 def fingerprint_for(*parts: str) -> str:
@@ -48,68 +53,140 @@ class Occurrence:
     count: int = 1
     severity: str | None = None  # None: keep the record's (or the type's default) severity
     entities: dict | None = None  # what the line is about (diagnosis/entities.py)
+    # Detection may leave message and entities to this (message, entities) function when the
+    # fingerprint's record is known to exist: they are read only when a record is created.
+    details: Callable[[], tuple[str, dict | None]] | None = None
 
 
-@dataclass
-class _Merged:
-    first: Occurrence
-    latest: Occurrence
-    count: int = 0
-    severity: str | None = None
+def occurrence_details(occurrence: Occurrence) -> tuple[str, dict | None]:
+    """The occurrence's normalised message and entities, worked out now if they were left."""
+    if occurrence.details is not None:
+        return occurrence.details()
+    return occurrence.message, occurrence.entities
 
 
-def _merge(occurrences: Iterable[Occurrence]) -> dict[str, _Merged]:
-    merged: dict[str, _Merged] = {}
-    for occ in occurrences:
-        entry = merged.get(occ.fingerprint)
-        if entry is None:
-            entry = merged[occ.fingerprint] = _Merged(first=occ, latest=occ)
-        if occ.seen_at < entry.first.seen_at:
-            entry.first = occ
-        if occ.seen_at >= entry.latest.seen_at:
-            entry.latest = occ
-        entry.count += occ.count
-        if occ.severity:
-            entry.severity = occ.severity
-    return merged
-
-
-def fault_occurrences_record(*, occurrences: Iterable[Occurrence]) -> list[FaultRecord]:
-    """Fold occurrences into their fault records; returns the records touched.
+def fault_occurrences_record(
+    *, occurrences: Iterable[Occurrence], defer: bool = False
+) -> list[FaultRecord]:
+    """Fold occurrences into their fault records; returns the records folded now.
 
     Runs in the caller's transaction when there is one (ingestion stores lines and faults
     together, so an idempotent retry changes neither). Lock order is global, so concurrent
     batches cannot deadlock: the fault types of records to create (by id), then the records
     (by fingerprint). In the steady state (every fingerprint already has its record) a batch
     costs one locking read of its records and one UPDATE per record.
+
+    With `defer` (ingestion's detection), in a process whose flusher runs (diagnosis/flusher.py),
+    occurrences that only count into a record already there are not folded here: one read that
+    takes no lock finds them, and once the caller's transaction commits they join the process's
+    pending counts, written within FAULT_COUNT_FLUSH_SECONDS by fault_counts_flush. A new fault,
+    a regression and a severity change are still folded here, under the lock, and announced to
+    the fault-change listeners in this transaction.
     """
     merged = _merge(occurrences)
     if not merged:
         return []
-    fingerprints = sorted(merged)
+    if defer and counting.pending.active:
+        later = _only_counting(merged)
+        if later:
+            transaction.on_commit(lambda: _pending_add(later))
+            merged = {fp: entry for fp, entry in merged.items() if fp not in later}
+            if not merged:
+                return []
     with transaction.atomic(savepoint=False):
-        if not _known_fingerprints.contains_all(fingerprints):
-            _lock_types_of_new_records(merged)
-        locked = {record.fingerprint: record for record in _lock_records(fingerprints)}
-        updates: list[tuple[FaultRecord, list[str]]] = []
-        created: list[FaultRecord] = []
-        changes: list[FaultChange] | None = [] if fault_changes_wanted() else None
-        touched = [
-            _record_one(fp, merged[fp], locked.get(fp), updates, created, changes)
-            for fp in fingerprints
-        ]
-        _save_many(updates)
-        if created:
-            # A new fault may share its cause with faults already known: one story, one
-            # incident. Only new records are placed (existing ones keep their incident), so the
-            # steady state of ingestion pays nothing for it.
-            incidents_place(faults=created)
-            if changes is not None:  # after placing: an opened change names its incident
-                changes += [_change(ChangeKind.OPENED, r, merged[r.fingerprint]) for r in created]
-        if changes:
-            fault_changes_emit(changes)
-        transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
+        return _fold(merged)
+
+
+def _fold(merged: dict[str, _Merged]) -> list[FaultRecord]:
+    """Fold merged occurrences into their records under the records' locks (in a transaction)."""
+    fingerprints = sorted(merged)
+    if not _known_fingerprints.contains_all(fingerprints):
+        _lock_types_of_new_records(merged)
+    locked = {record.fingerprint: record for record in _lock_records(fingerprints)}
+    updates: list[tuple[FaultRecord, list[str]]] = []
+    created: list[FaultRecord] = []
+    changes: list[FaultChange] | None = [] if fault_changes_wanted() else None
+    touched = [
+        _record_one(fp, merged[fp], locked.get(fp), updates, created, changes)
+        for fp in fingerprints
+    ]
+    _save_many(updates)
+    if created:
+        # A new fault may share its cause with faults already known: one story, one
+        # incident. Only new records are placed (existing ones keep their incident), so the
+        # steady state of ingestion pays nothing for it.
+        incidents_place(faults=created)
+        if changes is not None:  # after placing: an opened change names its incident
+            changes += [_change(ChangeKind.OPENED, r, merged[r.fingerprint]) for r in created]
+    if changes:
+        fault_changes_emit(changes)
+    transaction.on_commit(lambda: _known_fingerprints.add_all(fingerprints))
     return touched
+
+
+def _only_counting(merged: dict[str, _Merged]) -> dict[str, _Merged]:
+    """The entries whose record exists, is open, acknowledged or ignored, and would change
+    nothing but its counts, last seen and samples (no new severity). A resolved record is left
+    to the locked path: a line after the resolution regresses it there, at once.
+
+    Read without a lock (InnoDB's consistent read does not wait for the row lock another request
+    or the flusher holds); a record resolved between this read and the flush is regressed by the
+    flush, which decides under the lock as a request would.
+    """
+    key = (connection.vendor, len(merged))
+    sql = _only_counting_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        column = FaultRecord._meta.get_field
+        sql = _only_counting_sql[key] = (
+            f"SELECT {quote(column('fingerprint').column)}, {quote(column('severity').column)} "
+            f"FROM {quote(FaultRecord._meta.db_table)} "
+            f"WHERE {quote(column('fingerprint').column)} IN ({', '.join(['%s'] * len(merged))})"
+            f" AND {quote(column('status').column)} IN (%s, %s, %s)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*merged, Status.OPEN, Status.ACKNOWLEDGED, Status.IGNORED])
+        rows = cursor.fetchall()
+    later = {}
+    for fingerprint, severity in rows:
+        entry = merged[fingerprint]
+        if entry.severity and entry.severity != severity:
+            continue
+        later[fingerprint] = entry
+    return later
+
+
+_only_counting_sql: dict[tuple[str, int], str] = {}
+
+
+def _pending_add(merged: dict[str, _Merged]) -> None:
+    """After the request's commit: hand the counts to the flusher, or write them now if it
+    stopped since the request began (the worker is exiting)."""
+    counting.pending.add(merged)
+    if not counting.pending.active:
+        try:
+            fault_counts_flush()
+        except Exception:  # the lines are stored; the counts wait for the next flush
+            logger.exception("writing fault counts after the flusher stopped failed")
+
+
+def fault_counts_flush() -> int:
+    """Write this process's pending counts (diagnosis/flusher.py calls it every
+    FAULT_COUNT_FLUSH_SECONDS); returns the occurrences written.
+
+    One transaction, the records locked in fingerprint order as ingestion locks them. If it
+    fails (database down), the counts go back to the pending store for the next flush.
+    """
+    taken = counting.pending.take()
+    if not taken:
+        return 0
+    try:
+        with transaction.atomic():
+            _fold(taken)
+    except BaseException:
+        counting.pending.put_back(taken)
+        raise
+    return sum(entry.count for entry in taken.values())
 
 
 # What grouping reads from a record; the rest (samples, diagnosis…) is only written or not
@@ -151,6 +228,11 @@ class _KnownFingerprints:
 
 
 _known_fingerprints = _KnownFingerprints()
+
+
+def fingerprint_known(fingerprint: str) -> bool:
+    """Whether this process saw a record of this fingerprint committed (a shortcut only)."""
+    return fingerprint in _known_fingerprints._seen
 
 
 def known_fingerprints_forget() -> None:
@@ -241,13 +323,14 @@ def _record_one(
 
 def _create(fingerprint: str, merged: _Merged) -> FaultRecord:
     first, latest = merged.first, merged.latest
+    message, _ = occurrence_details(first)
     record = FaultRecord.objects.create(
         fault_type=first.fault_type,
         fingerprint=fingerprint,
         host=first.host,
         component=first.component[:255],
         title=first.title[:255],
-        message=first.message,
+        message=message,
         severity=merged.severity or first.fault_type.default_severity,
         status=Status.OPEN,
         first_seen=first.seen_at,
@@ -266,10 +349,10 @@ def _create(fingerprint: str, merged: _Merged) -> FaultRecord:
 def _entities_of(merged: _Merged) -> dict:
     """The first occurrence's entities, with the peers every occurrence of the batch named (a
     fault grouped by its normalised message may reach one peer on two ports)."""
-    entities = dict(merged.first.entities or {})
+    entities = dict(occurrence_details(merged.first)[1] or {})
     peers = list(entities.get("peers", ()))
     for occurrence in (merged.latest,):
-        for peer in (occurrence.entities or {}).get("peers", ()):
+        for peer in (occurrence_details(occurrence)[1] or {}).get("peers", ()):
             if peer not in peers:
                 peers.append(peer)
     if peers:

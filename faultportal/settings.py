@@ -309,6 +309,11 @@ FAULT_AUTO_RESOLVE_HOURS = env_float("FAULT_AUTO_RESOLVE_HOURS", 24.0, min_value
 # fault_types table at most this often (one tiny query), so an edit in the admin of any instance
 # reaches every worker within this time without a query per ingest request.
 FAULT_TYPES_REFRESH_SECONDS = env_float("FAULT_TYPES_REFRESH_SECONDS", 5.0, min_value=0.0)
+# In an intake process (gunicorn worker, Thrift intake), occurrences that only count into an open
+# fault are written by a background flusher this often instead of in their request, so a fault
+# storm does not serialise ingestion on one row; a worker killed with SIGKILL loses at most this
+# long of its counts (docs/ingestion.md, "Counting a fault storm"). 0: count in every request.
+FAULT_COUNT_FLUSH_SECONDS = env_float("FAULT_COUNT_FLUSH_SECONDS", 1.0, min_value=0.0)
 # History (fault_events) and diagnoses of faults resolved or ignored this long ago are pruned;
 # the fault records themselves, with their sample lines and latest diagnosis, are kept.
 FAULT_HISTORY_RETENTION_DAYS = env_int("FAULT_HISTORY_RETENTION_DAYS", 180, min_value=1)

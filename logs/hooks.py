@@ -22,6 +22,11 @@ class LineDetection:
     # Called in the transaction that writes the rows, with each detected row's stored id
     # (row index -> id), so lines and faults are committed together.
     record: Callable[[Detected, dict[int, int]], None]
+    # Called by a long-running intake process (a gunicorn worker, the Thrift intake) once it
+    # serves, and when it stops: detection may keep work in the process meanwhile (diagnosis
+    # writes the counts of open faults from a background flusher, diagnosis/flusher.py).
+    process_started: Callable[[], None] | None = None
+    process_stopping: Callable[[], None] | None = None
 
 
 _detection: LineDetection | None = None
@@ -35,3 +40,16 @@ def line_detection_register(detection: LineDetection) -> None:
 
 def line_detection() -> LineDetection | None:
     return _detection
+
+
+def intake_process_started() -> None:
+    """A long-running intake process calls this once it serves (gunicorn.conf.py's
+    post_worker_init, the Thrift intake): the registered detection's process_started."""
+    if _detection is not None and _detection.process_started is not None:
+        _detection.process_started()
+
+
+def intake_process_stopping() -> None:
+    """...and this when it stops serving (gunicorn's worker_exit), so nothing kept is lost."""
+    if _detection is not None and _detection.process_stopping is not None:
+        _detection.process_stopping()

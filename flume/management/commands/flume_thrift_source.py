@@ -13,6 +13,7 @@ from django.db.backends.signals import connection_created
 
 from flume.services import thrift_batch_ingest
 from flume.thrift_server import Limits, ThriftSourceServer, listen
+from logs.hooks import intake_process_started, intake_process_stopping
 
 STATS_INTERVAL_SECONDS = 60
 LOCK_WAIT_SECONDS = 5
@@ -123,6 +124,7 @@ class Command(BaseCommand):
             _store, listener=listener, after_call=close_old_connections, **options
         )
         server.start()
+        intake_process_started()  # e.g. the flusher of fault counts (logs/hooks.py)
         last = None
         while not stop.wait(STATS_INTERVAL_SECONDS):
             snapshot = server.stats.snapshot()
@@ -133,6 +135,7 @@ class Command(BaseCommand):
             self.stdout.write("stopping: finishing the batches in hand")
             self.stdout.flush()
         ended = server.stop(timeout=30)
+        intake_process_stopping()
         server.log_stats()
         return ended
 
