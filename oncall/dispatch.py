@@ -47,6 +47,9 @@ log = logging.getLogger("oncall.dispatch")
 
 Status = OutboxEntry.Status
 ACTIVE = (FaultRecord.Status.OPEN, FaultRecord.Status.ACKNOWLEDGED)
+# An open-ended suppression (no ends_at: a snooze for N more occurrences) is asked again this
+# often; a time, not "every tick", so that more held entries than one batch all take turns.
+HOLD_RECHECK_SECONDS = 5
 
 
 def _claimable(queryset):
@@ -89,7 +92,7 @@ def outbox_dispatch(*, batch: int = 500) -> int:
             if found is not None:
                 entry.status = Status.SILENCED
                 entry.suppression = found.as_json()
-                entry.held_until = found.ends_at
+                entry.held_until = _hold_until(found, now)
                 continue
             if entry.event == "resolved" and not _opening_told(entry):
                 entry.status = Status.EXPIRED  # its opening was held: nothing to take back
@@ -166,7 +169,9 @@ def held_release(*, batch: int = 500) -> int:
     now = timezone.now()
     with transaction.atomic():
         due = (
-            OutboxEntry.objects.filter(status=Status.SILENCED).filter(_due_hold(now)).order_by("id")
+            OutboxEntry.objects.filter(status=Status.SILENCED)
+            .filter(_due_hold(now))
+            .order_by("held_until", "id")  # the longest due first: every held entry gets a turn
         )
         entries = list(_claimable(due)[:batch])
         if not entries:
@@ -176,7 +181,7 @@ def held_release(*, batch: int = 500) -> int:
             found = suppression_for(entry)
             if found is not None:
                 entry.suppression = found.as_json()
-                entry.held_until = found.ends_at
+                entry.held_until = _hold_until(found, now)
                 continue
             released.append(entry)
         by_fault: dict[int, list[OutboxEntry]] = defaultdict(list)
@@ -191,6 +196,10 @@ def held_release(*, batch: int = 500) -> int:
             latest.status = _released_status(latest, faults.get(fault_id))
         OutboxEntry.objects.bulk_update(entries, ["status", "suppression", "held_until"])
     return len(released)
+
+
+def _hold_until(found, now):
+    return found.ends_at or now + timedelta(seconds=HOLD_RECHECK_SECONDS)
 
 
 def _due_hold(now):

@@ -43,8 +43,8 @@ def outbox_held_text(entry: OutboxEntry) -> str:
     what = f"{held.get('kind', '?')} #{held.get('id', '?')}: {held.get('reason', '')}"
     if entry.status != OutboxEntry.Status.SILENCED:
         return f"was held by {what}"
-    if entry.held_until is None:
-        return f"silenced (asked again every tick) by {what}"
+    if entry.held_until is None or held.get("ends_at") is None:
+        return f"silenced (open-ended, asked again every few seconds) by {what}"
     return f"silenced until {timezone.localtime(entry.held_until):%Y-%m-%d %H:%M %Z} by {what}"
 
 

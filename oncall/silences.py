@@ -200,7 +200,7 @@ def silences_suppressor(change) -> Suppression | None:
     found = suppressions_for(subject)
     if not found:
         return None
-    # A finite end beats an open-ended snooze: the dispatcher looks again then, not every tick.
+    # A finite end beats an open-ended snooze: the dispatcher looks again then.
     finite = [s for s in found if s.ends_at is not None]
     return max(finite, key=lambda s: s.ends_at) if finite else found[0]
 

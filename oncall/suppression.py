@@ -16,8 +16,8 @@ Contract (for the code that implements silences, windows and snooze inside oncal
   :class:`Suppression` (kind, id, ends_at, reason) — any object with those attributes will do.
 - A suppressed change is not lost: its outbox row is marked ``silenced`` with the
   suppression (as JSON) and ``held_until = ends_at`` (None: open-ended, e.g. snooze for N
-  more occurrences — looked at again every tick).
-- Every tick the worker looks again at held changes whose ``held_until`` passed (or is None):
+  more occurrences — looked at again every few seconds, HOLD_RECHECK_SECONDS in dispatch.py).
+- Every tick the worker looks again at held changes whose ``held_until`` passed:
   it asks the suppressors again. Still suppressed: held again, with the new ends_at. Released:
   of all the held changes of one fault only the latest is kept (the others become
   ``superseded``); it is notified once if the fault is still open (a held ``resolved`` of a
@@ -36,7 +36,7 @@ log = logging.getLogger("oncall.suppression")
 class Suppression:
     kind: str  # "silence", "maintenance", "snooze", …
     id: int | str | None
-    ends_at: datetime | None  # None: open-ended (asked again every tick)
+    ends_at: datetime | None  # None: open-ended (asked again every few seconds)
     reason: str = ""
 
     def as_json(self) -> dict:

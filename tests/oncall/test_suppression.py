@@ -119,3 +119,27 @@ def test_a_broken_suppressor_does_not_swallow_the_alert(hook, http):
     finally:
         unregister_suppressor("broken")
     assert len(http.posts("/hook")) == 1
+
+
+def test_open_ended_holds_all_take_turns_when_there_are_more_than_one_batch(hook, http):
+    from oncall.dispatch import held_release, outbox_dispatch
+
+    asked = []
+
+    def snooze(change):  # "for N more occurrences": no end in time
+        asked.append(change.fault_id)
+        return Suppression(kind="snooze", id=1, ends_at=None, reason="until it happens 3 more")
+
+    register_suppressor("test-snooze", snooze)
+    try:
+        faults = [open_fault(host=f"sn{i}.example.com") for i in range(5)]
+        outbox_dispatch()
+        assert OutboxEntry.objects.filter(status="silenced").count() == 5
+        OutboxEntry.objects.update(held_until=timezone.now() - timedelta(seconds=1))
+        asked.clear()
+        for _ in range(3):
+            held_release(batch=2)
+        assert set(asked) == {f.pk for f in faults}  # nobody starved behind the first batch
+    finally:
+        unregister_suppressor("test-snooze")
+    assert http.posts("/hook") == []
