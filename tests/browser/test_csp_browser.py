@@ -131,3 +131,20 @@ def test_the_api_docs_render_under_the_policy(page, live_server, violations):
     expect(page.locator("#swagger-ui .info .title")).to_contain_text("faultportal API")
     expect(page.locator("#swagger-ui .opblock").first).to_be_visible()
     assert violations == []
+
+
+def test_the_lockout_page_renders_in_the_browser_without_a_violation(page, live_server, violations):
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser(ADMIN_USERNAME, "ops@example.com", ADMIN_PASSWORD)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        visit(page, f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", ADMIN_USERNAME)
+        page.fill("#id_password", "not-the-password")
+        with page.expect_navigation() as answer:
+            page.click("input[type=submit]")
+    assert answer.value.status == 429
+    expect(page.locator("h1")).to_contain_text("Too many failed sign-ins")
+    expect(page.get_by_role("link", name="Back to sign-in")).to_be_visible()
+    assert violations == []
