@@ -104,6 +104,8 @@ class SystemLogAdmin(admin.ModelAdmin):
                     "level",
                     "component",
                     "thread",
+                    "code_file",
+                    "code_line",
                 ]
             },
         ),

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -355,3 +356,15 @@ def test_the_detail_page_links_to_the_lines_around_it(admin_client):
     html = admin_client.get(reverse("admin:logs_systemlog_change", args=[line.pk])).content
     around = re.search(r'<a href="([^"]+)">dn04, 5 minutes either side', html.decode()).group(1)
     assert listed_ids(admin_client.get(around.replace("&amp;", "&"))) == [neighbour.pk, line.pk]
+
+
+def test_the_detail_page_shows_where_the_logging_call_is(admin_client):
+    line = make_line(message="Failed to start namenode.", component="namenode.NameNode")
+    SystemLog.objects.filter(pk=line.pk).update(
+        thread="main", code_file="<b>NameNode.java</b>", code_line=1774
+    )
+    html = admin_client.get(reverse("admin:logs_systemlog_change", args=[line.pk])).content
+    page = BeautifulSoup(html, "html.parser")
+    assert page.select_one(".field-code_file .readonly").get_text() == "<b>NameNode.java</b>"
+    assert page.select_one(".field-code_line .readonly").get_text() == "1774"
+    assert page.select_one(".field-thread .readonly").get_text() == "main"
