@@ -294,6 +294,11 @@ FLUME_THRIFT_MAX_BATCH_EVENTS = env_int("FLUME_THRIFT_MAX_BATCH_EVENTS", 10_000,
 FLUME_THRIFT_FRAME_TIMEOUT_SECONDS = env_float(
     "FLUME_THRIFT_FRAME_TIMEOUT_SECONDS", 10.0, min_value=0.1
 )
+# Every read and write of the intake's database connections must complete within this many
+# seconds (mysqlclient's read_timeout/write_timeout), or the batch is answered FAILED and resent:
+# an answer lost on the way (a network path that went silent) must not hold a worker, its
+# stream's lock and its row locks forever. Above the 5 s row-lock wait, below the sink's 20 s.
+FLUME_THRIFT_DB_TIMEOUT_SECONDS = env_int("FLUME_THRIFT_DB_TIMEOUT_SECONDS", 10, min_value=1)
 # A batch that starts with events committed this recently is taken as a resend of them.
 FLUME_THRIFT_RESEND_WINDOW_SECONDS = env_int(
     "FLUME_THRIFT_RESEND_WINDOW_SECONDS", 3600, min_value=1

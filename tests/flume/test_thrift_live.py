@@ -60,21 +60,27 @@ def wait_for(predicate, what: str, timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
-@pytest.fixture
-def live(migrated_mariadb, tmp_path):
+def intake_behind_proxy(migrated_mariadb, tmp_path, workers=4, **env):
+    """The intake as a process whose database path goes through a proxy the test controls."""
     parts = urlsplit(migrated_mariadb)
     proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 3306)
     url = f"mysql://{parts.username or 'root'}@127.0.0.1:{proxy.port}{parts.path}"
     source = ThriftSourceProcess(
-        {"DATABASE_URL": url, "REDIS_URL": "", "DB_CONN_MAX_AGE": "300"},
+        {"DATABASE_URL": url, "REDIS_URL": "", "DB_CONN_MAX_AGE": "300", **env},
         log_path=tmp_path / "thrift.log",
+        workers=workers,
     )
-    source.start()
     try:
+        source.start()
         yield source, proxy, create_token(migrated_mariadb)
     finally:
         source.kill()
         proxy.close()
+
+
+@pytest.fixture
+def live(migrated_mariadb, tmp_path):
+    yield from intake_behind_proxy(migrated_mariadb, tmp_path)
 
 
 class Sinks:
@@ -157,3 +163,42 @@ def test_sigterm_finishes_the_batches_in_hand_and_a_restart_loses_nothing(live, 
     log = source.log_text()
     assert log.count("stopping: finishing the batches in hand") == 2
     assert log.count("stopped") >= 2
+
+
+@pytest.fixture
+def silent_path(migrated_mariadb, tmp_path):
+    # One worker: the call after the stall meets the connection the first call opened (a new
+    # connection is bounded by its connect timeout anyway). A short database timeout keeps the
+    # test quick; the default (10 s) is as far below the sink's 20 s request timeout.
+    yield from intake_behind_proxy(
+        migrated_mariadb, tmp_path, workers=1, FLUME_THRIFT_DB_TIMEOUT_SECONDS="3"
+    )
+
+
+def test_a_database_path_gone_silent_mid_stream_is_failed_not_waited_for_forever(
+    silent_path, migrated_mariadb
+):
+    """No reset, no refusal: the database's answers stop arriving (a partition, a peer gone
+    without a reset). The intake must answer FAILED while the sink still waits, not hold a worker
+    (and the stream's lock, and its row locks) on an answer that may never come."""
+    source, proxy, token = silent_path
+    host = f"silent-{uuid.uuid4().hex[:6]}"
+    lines, batches = batches_for(token, host, "/var/log/hadoop/silent.log", 3)
+    sink = ThriftSink("127.0.0.1", source.port, retry_sleep=0.2, request_timeout=20)
+    sink.deliver(batches[0], give_up_after=60)
+    proxy.stall()
+    try:
+        status = sink.append_batch(batches[1])
+    except TimeoutError:
+        pytest.fail("the intake did not answer within the sink's 20 s request timeout")
+    finally:
+        proxy.restore()  # what was held is delivered now, as when a partition heals
+    assert status == Status.FAILED
+    sink.close()  # as the sink does after a FAILED; then it resends
+    sink.deliver(batches[1], give_up_after=60)
+    sink.deliver(batches[2], give_up_after=60)
+    sink.close()
+    assert Counter(stored(migrated_mariadb, host)) == Counter(lines)
+    log = source.log_text()
+    assert "not stored (FAILED, the sink resends it)" in log
+    assert "Lost connection" in log  # the database timeout, not some other failure

@@ -28,6 +28,36 @@ def _short_lock_waits(sender, connection, **kwargs):
             cursor.execute("SET SESSION innodb_lock_wait_timeout = %s", [LOCK_WAIT_SECONDS])
 
 
+@contextlib.contextmanager
+def _bounded_database_waits(seconds: int):
+    """The connections opened meanwhile (the workers', each thread its own) answer every read
+    and write within `seconds` or fail. A batch's statements take far less, and their row-lock
+    waits are capped at LOCK_WAIT_SECONDS; a reply that does not come is a network path that
+    lost it (a silent partition, a peer gone without a reset). Without a timeout the worker would
+    wait for it forever, holding its stream's lock and its transaction's row locks, and every
+    resend of the stream would queue behind it until no worker is left. With it the batch is
+    answered FAILED (the connection is discarded) and the sink's resend is stored."""
+    swapped = {}
+    for alias in connections:
+        configured = connections.settings[alias]
+        if connections[alias].vendor != "mysql":
+            continue
+        swapped[alias] = configured
+        connections.settings[alias] = {
+            **configured,
+            "OPTIONS": {
+                **configured.get("OPTIONS", {}),
+                "read_timeout": seconds,
+                "write_timeout": seconds,
+            },
+        }
+    try:
+        yield
+    finally:
+        for alias, configured in swapped.items():
+            connections.settings[alias] = configured
+
+
 def _store(events, peer):
     return thrift_batch_ingest(events=events, peer=peer)
 
@@ -109,12 +139,13 @@ class Command(BaseCommand):
             f"{workers} workers)"
         )
         self.stdout.flush()
-        if processes == 1:
-            ended = self._serve(listener, stop, workers=workers, limits=limits, tls=tls)
-        else:
-            ended = self._supervise(
-                listener, stop, processes, workers=workers, limits=limits, tls=tls
-            )
+        with _bounded_database_waits(settings.FLUME_THRIFT_DB_TIMEOUT_SECONDS):
+            if processes == 1:
+                ended = self._serve(listener, stop, workers=workers, limits=limits, tls=tls)
+            else:
+                ended = self._supervise(
+                    listener, stop, processes, workers=workers, limits=limits, tls=tls
+                )
         if not ended:
             raise CommandError("some batches were still being stored after 30 s")
         self.stdout.write("stopped")
