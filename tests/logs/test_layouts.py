@@ -746,3 +746,25 @@ def test_errors_in_any_readable_layout_are_stored_with_their_fields_and_become_u
     faults = FaultRecord.objects.order_by("id")
     assert [f.fault_type.code for f in faults] == ["unclassified"] * 4
     assert {f.first_log_id for f in faults} == {r.id for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "line", "expected"),
+    [
+        # the zone the date is written in, as log4j2's second option says: not the cluster's
+        ("%d{yyyy-MM-dd HH:mm:ss,SSS}{GMT+8} %p %m%n", "2026-11-28 10:15:32,123 INFO x",
+         utc(2026, 11, 28, 2, 15, 32, 123000)),
+        ("%d{ISO8601}{UTC} %p %m%n", "2026-11-28T10:15:32,123 INFO x",
+         utc(2026, 11, 28, 10, 15, 32, 123000)),
+        ("%d{UNIX} %p %m%n", "1764324932 INFO x", utc(2025, 11, 28, 10, 15, 32)),
+        # no zone in the pattern or the date: the cluster's (Asia/Shanghai, UTC+8, here)
+        ("%d{MMM dd, yyyy h:mm:ss a} %p %m%n", "Nov 28, 2026 3:05:09 PM INFO x",
+         utc(2026, 11, 28, 7, 5, 9)),
+        # a throwable after the end of the line writes nothing on it
+        ("%d %-5p %c - %m%n%throwable", "2026-11-28 10:15:32,123 WARN  a.B - x",
+         utc(2026, 11, 28, 2, 15, 32, 123000)),
+    ],
+)  # fmt: skip
+def test_date_formats_and_zones(pattern, line, expected):
+    parsed = parse(line, layouts=[compile_layout(pattern)], time_zone="Asia/Shanghai")
+    assert parsed.log_time == expected and parsed.message == "x"
