@@ -30,6 +30,7 @@ from diagnosis.models import FaultRecord, Incident
 from faultportal.models import ApiToken
 from faultportal.services import api_token_create, api_token_revoke
 from logs.models import SystemLog
+from oncall.models import OutboxEntry
 from runs.models import ExecLog
 
 BATCH_SIZE = 1000
@@ -150,6 +151,9 @@ def demo_delete() -> int:
         deleted += ExecLog.objects.filter(client_run_id__startswith=DEMO_RUN_PREFIX).delete()[0]
         demo_faults = FaultRecord.objects.filter(fingerprint__in=_all_fingerprints())
         incident_ids = set(demo_faults.exclude(incident=None).values_list("incident_id", flat=True))
+        # The outbox keeps no constraint on its fault (it must never block a fault change):
+        # the demo faults' changes waiting to be notified go with them (their items cascade).
+        deleted += OutboxEntry.objects.filter(fault__in=demo_faults).delete()[0]
         deleted += demo_faults.delete()[0]
         deleted += _incidents_delete(incident_ids)
         deleted += SystemLog.objects.filter(host__in=HOST_NAMES).delete()[0]

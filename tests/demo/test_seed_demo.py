@@ -16,6 +16,7 @@ from demo.topology import HOST_NAMES
 from diagnosis.models import FaultEvent, FaultRecord, FaultType, Incident
 from faultportal.models import ApiToken
 from logs.models import LogLevel, SystemLog
+from oncall.models import OutboxEntry
 from runs.models import ExecLog
 from tests.demo.lines import other_host_line
 
@@ -131,6 +132,7 @@ def test_reset_replaces_the_demo_and_leaves_everything_else_alone(demo, capsys):
     old = {model: model.objects.latest("pk").pk for model in (SystemLog, ClusterStatus, ExecLog)}
     faults, tokens = FaultRecord.objects.count(), ApiToken.objects.count()
     last_incident = Incident.objects.latest("pk").pk  # the demo's faults tell incidents
+    last_outbox = OutboxEntry.objects.latest("pk").pk  # and their changes wait to be notified
 
     out = seed(capsys, "--reset", "--force")
     assert out.splitlines()[0].startswith("Deleted the previous demo data")
@@ -143,6 +145,9 @@ def test_reset_replaces_the_demo_and_leaves_everything_else_alone(demo, capsys):
     # The previous demo's incidents (merged ones too) went with their faults.
     assert not Incident.objects.filter(pk__lte=last_incident).exists()
     assert Incident.objects.exists()
+    # So did their changes in the notification outbox: no orphan is notified later.
+    assert not OutboxEntry.objects.filter(pk__lte=last_outbox).exists()
+    assert OutboxEntry.objects.exists()
     assert SystemLog.objects.filter(host__in=HOST_NAMES).count() > 10_000
 
 
