@@ -9,7 +9,7 @@ class DiagnosisConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from diagnosis.catalogue import catalogue_changed
-        from diagnosis.detection import detect_faults, detected_record
+        from diagnosis.detection import detect_faults, detected_record, detected_record_later
         from diagnosis.flusher import fault_counting_start, fault_counting_stop
         from diagnosis.metrics import open_faults
         from diagnosis.models import FaultType
@@ -25,6 +25,7 @@ class DiagnosisConfig(AppConfig):
             LineDetection(
                 detect=detect_faults,
                 record=detected_record,
+                record_later=detected_record_later,
                 process_started=fault_counting_start,
                 process_stopping=fault_counting_stop,
             )

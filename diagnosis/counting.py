@@ -62,17 +62,21 @@ class PendingCounts:
     def __init__(self):
         self._lock = threading.Lock()
         self._pending: dict[str, Merged] = {}
-        self._pid: int | None = None
+        self.active = False  # read on every ingest request: a plain attribute
+        # A forked child starts inactive with nothing pending: its parent's flusher thread
+        # does not exist there, and the parent's counts are the parent's to write.
+        os.register_at_fork(after_in_child=self._forget)
 
-    @property
-    def active(self) -> bool:
-        return self._pid == os.getpid()
+    def _forget(self) -> None:
+        self.active = False
+        self._lock = threading.Lock()
+        self._pending = {}
 
     def activate(self) -> None:
-        self._pid = os.getpid()
+        self.active = True
 
     def deactivate(self) -> None:
-        self._pid = None
+        self.active = False
 
     def add(self, merged: dict[str, Merged]) -> None:
         with self._lock:

@@ -37,6 +37,7 @@ from diagnosis.models import FaultType
 from diagnosis.normalize import MAX_INPUT_CHARS, exception_class, message_normalize
 from diagnosis.services import (
     Occurrence,
+    fault_occurrences_count_later,
     fault_occurrences_record,
     fingerprint_for,
     fingerprint_known,
@@ -73,6 +74,20 @@ def detected_record(detected: list[tuple[int, Occurrence]], ids: dict[int, int])
         ],
         defer=True,
     )
+
+
+def detected_record_later(detected: list[tuple[int, Occurrence]]):
+    """For logs' one-line request written by group commit (logs/hooks.py): a function taking
+    the line's id once committed when the occurrences only count into open faults and this
+    process's flusher runs (diagnosis/counting.py), else None."""
+    count = fault_occurrences_count_later(occurrences=[occurrence for _, occurrence in detected])
+    if count is None:
+        return None
+
+    def record(ids: dict[int, int]) -> None:
+        count([dataclasses.replace(occ, log_id=ids.get(index)) for index, occ in detected])
+
+    return record
 
 
 def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:

@@ -9,7 +9,7 @@ as a regression; an ignored record keeps counting but stays ignored.
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,6 +95,26 @@ def fault_occurrences_record(
                 return []
     with transaction.atomic(savepoint=False):
         return _fold(merged)
+
+
+def fault_occurrences_count_later(
+    *, occurrences: Sequence[Occurrence]
+) -> Callable[[list[Occurrence]], None] | None:
+    """For a request that writes its line without a transaction (logs' group commit): when this
+    process defers counting and every occurrence would only count into an open record (read
+    without a lock, as above), the function to hand the occurrences, with their line ids, to
+    the pending counts once the line is committed; otherwise None (record them with
+    fault_occurrences_record in the line's transaction)."""
+    if not counting.pending.active:
+        return None
+    merged = _merge(occurrences)
+    if not merged or len(_only_counting(merged)) != len(merged):
+        return None
+
+    def count(committed: list[Occurrence]) -> None:
+        _pending_add(_merge(committed))
+
+    return count
 
 
 def _fold(merged: dict[str, _Merged]) -> list[FaultRecord]:

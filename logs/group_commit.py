@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 
 
 class _Batch:
-    __slots__ = ("rows", "done", "failed", "cond")
+    __slots__ = ("rows", "done", "failed", "cond", "ids")
 
     def __init__(self, lock: threading.Lock):
         self.rows: list[tuple] = []
+        self.ids: Sequence[int | None] | None = None  # what the insert reported, row by row
         self.done = False
         self.failed = False
         # Its own condition on the shared lock: finishing a batch wakes only its requests.
@@ -32,7 +33,7 @@ class _Batch:
 class GroupCommit:
     def __init__(
         self,
-        insert: Callable[[Sequence[tuple]], None],
+        insert: Callable[[Sequence[tuple]], Sequence[int | None] | None],
         on_batch: Callable[[int], None] | None = None,
     ):
         self._insert = insert
@@ -41,10 +42,12 @@ class GroupCommit:
         self._open = _Batch(self._lock)
         self._writing = False
 
-    def write(self, row: tuple) -> None:
-        """Insert `row`, alone or with the rows of concurrent callers; returns once committed."""
+    def write(self, row: tuple) -> int | None:
+        """Insert `row`, alone or with the rows of concurrent callers; returns once committed,
+        with the row's id when the insert function reports ids."""
         with self._lock:
             batch = self._open
+            position = len(batch.rows)
             batch.rows.append(row)
             leader = False
             while not batch.done:
@@ -57,12 +60,14 @@ class GroupCommit:
         if leader:
             self._write_batch(batch)
         if batch.failed:  # the shared insert failed: this row on its own decides
-            self._insert([row])
+            ids = self._insert([row])
+            return ids[0] if ids else None
+        return batch.ids[position] if batch.ids else None
 
     def _write_batch(self, batch: _Batch) -> None:
         batch.failed = True  # until the insert returns, whatever interrupts it
         try:
-            self._insert(batch.rows)
+            batch.ids = self._insert(batch.rows)
             batch.failed = False
             if self._on_batch is not None:
                 self._on_batch(len(batch.rows))

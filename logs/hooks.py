@@ -22,6 +22,11 @@ class LineDetection:
     # Called in the transaction that writes the rows, with each detected row's stored id
     # (row index -> id), so lines and faults are committed together.
     record: Callable[[Detected, dict[int, int]], None]
+    # Optional, for a one-line request: called before the write, outside any transaction, with
+    # what detect() found; returns a function to call with the row's id (row index -> id) once
+    # the row is committed on its own (group commit, no transaction around it), or None when
+    # what was found must be recorded in the lines' transaction (record above).
+    record_later: Callable[[Detected], Callable[[dict[int, int]], None] | None] | None = None
     # Called by a long-running intake process (a gunicorn worker, the Thrift intake) once it
     # serves, and when it stops: detection may keep work in the process meanwhile (diagnosis
     # writes the counts of open faults from a background flusher, diagnosis/flusher.py).

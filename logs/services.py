@@ -265,18 +265,19 @@ def _ids_looked_up(rows, missing: list[int], lowest: int, *, taken: set[int]) ->
     return found
 
 
-def _insert_params(params: Sequence[tuple]) -> None:
-    """Insert ready rows in autocommit, as few multi-row statements as the limit allows.
+def _insert_params(params: Sequence[tuple]) -> list[int]:
+    """Insert ready rows in autocommit, as few multi-row statements as the limit allows; returns
+    the rows' ids as if each statement's were consecutive (true where
+    _statement_ids_are_consecutive() says so).
 
     Built here rather than by executemany: for a handful of rows its rewriting (a regex over
     the statement on every call) costs more than the insert itself.
     """
     if len(params) > GROUP_STATEMENT_ROWS:  # several statements: all or none
         with transaction.atomic():
-            _insert_statements(params)
-        return
+            return _insert_statements(params)
     try:
-        _insert_statements(params)
+        return _insert_statements(params)
     except DatabaseError:
         if not connection.in_atomic_block:
             # A dead connection is closed now, so a retry of these rows opens a new one.
@@ -284,22 +285,35 @@ def _insert_params(params: Sequence[tuple]) -> None:
         raise
 
 
-def _insert_statements(params: Sequence[tuple]) -> None:
+def _insert_statements(params: Sequence[tuple]) -> list[int]:
+    ids: list[int] = []
+    reported_is_last = connection.vendor == "sqlite"  # see _insert_rows
     with connection.cursor() as cursor:
         for start in range(0, len(params), GROUP_STATEMENT_ROWS):
             chunk = params[start : start + GROUP_STATEMENT_ROWS]
             cursor.execute(_sql_for(len(chunk)), [value for row in chunk for value in row])
+            first = cursor.lastrowid - (len(chunk) - 1 if reported_is_last else 0)
+            ids += range(first, first + len(chunk))
+    return ids
 
 
 _group_commit = GroupCommit(_insert_params, on_batch=GROUP_COMMIT_ROWS.observe)
 
 
-def _insert_single(row: ParsedLine) -> None:
+def _insert_single(row: ParsedLine) -> int | None:
+    """Write one row (with concurrent requests' rows, outside a transaction); its id."""
     (params,) = _params([row])
     if connection.in_atomic_block:  # rows of other requests must not join a transaction
-        _insert_params([params])  # that could still roll back
-    else:
-        _group_commit.write(params)
+        return _insert_params([params])[0]  # that could still roll back
+    return _group_commit.write(params)
+
+
+def _recorded_later(detection, detected):
+    """Detection's function to record `detected` once the row is committed without a
+    transaction around both, or None (then lines and faults are written together)."""
+    if detection.record_later is None or not _statement_ids_are_consecutive():
+        return None  # the row's id must be known from the group commit's INSERT
+    return detection.record_later(detected)
 
 
 class _KeyTaken(Exception):
@@ -333,11 +347,21 @@ def system_logs_ingest(
     DETECTION_SECONDS.observe(time.perf_counter() - started)
     wanted = sorted({index for index, _ in detected})
 
-    if idempotency_key is None and not detected and len(rows) == 1:
+    later = None
+    if idempotency_key is None and detected and len(rows) == 1:
+        later = _recorded_later(detection, detected)
+    if idempotency_key is None and (not detected or later is not None) and len(rows) == 1:
         # Flume's one-line request, the portal's most frequent: no BEGIN/COMMIT round trips
         # (one INSERT statement commits on its own), and written together with the rows of
-        # concurrent requests (logs/group_commit.py).
-        _insert_single(rows[0])
+        # concurrent requests (logs/group_commit.py). So is one whose faults detection can
+        # record after the commit (a fault storm's line: counted by diagnosis's flusher).
+        row_id = _insert_single(rows[0])
+        if later is not None:
+            ids = {index: row_id for index, _ in detected}
+            if connection.in_atomic_block:  # the caller's transaction commits the row
+                transaction.on_commit(lambda: later(ids))
+            else:
+                later(ids)
         log_sources_note(rows)
         return IngestResult(accepted=len(lines), rows=1)
 

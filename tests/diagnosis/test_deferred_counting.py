@@ -87,6 +87,15 @@ def test_open_fault_counts_wait_for_the_flush_then_are_exact(
     assert record.latest_log_id == latest.pk and record.latest_sample == latest.raw
     assert record.first_log_id == first.pk and record.first_sample == first.raw
     assert deferring.occurrences() == 0 and services.fault_counts_flush() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest([storm_line(20, "/one")])  # a one-line request: no transaction around it
+    assert deferring.occurrences() == 1
+    services.fault_counts_flush()
+    record.refresh_from_db()
+    one = SystemLog.objects.get(raw__contains="File /one ")
+    assert (record.occurrences, record.latest_log_id) == (8, one.pk)
+    assert record.last_seen == START + timedelta(seconds=20)
     assert [c.kind for c in seen] == ["opened"]  # counting is no change
 
 
