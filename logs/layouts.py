@@ -10,8 +10,8 @@ Conversion characters read (log4j 1 letters and their log4j2 names; docs/layouts
 table and real patterns from Hadoop distributions): `%d{…}` with SimpleDateFormat letters or a
 named format (ISO8601, ABSOLUTE, DATE, COMPACT, DEFAULT, ISO8601_BASIC, UNIX, UNIX_MILLIS),
 `%p`, `%t`, `%c{n}`, `%C`, `%F`, `%M`, `%L`, `%l`, `%m`, `%n`, `%X{…}`, `%x`, `%r`, `%%`, literal
-text, and the format modifiers (`%-5p`, `%20c`, `%.30c`). A pattern that cannot be read raises
-LayoutError, whose message names the part.
+text, log4j2's `%notEmpty{…}` (optional), and the format modifiers (`%-5p`, `%20c`, `%.30c`).
+A pattern that cannot be read raises LayoutError, whose message names the part.
 """
 
 import re
@@ -142,6 +142,8 @@ _CONVERTERS = {
     "wEx": "nothing",
     "xwEx": "nothing",
 }
+# log4j2's wrappers that write what they hold or nothing: read as optional.
+_OPTIONAL = {"notEmpty", "varsNotEmpty", "variablesNotEmpty"}
 # Wrappers of another pattern (colours, replacements): refused with what to do instead.
 _WRAPPERS = {
     "highlight",
@@ -150,9 +152,6 @@ _WRAPPERS = {
     "replace",
     "equals",
     "equalsIgnoreCase",
-    "notEmpty",
-    "varsNotEmpty",
-    "variablesNotEmpty",
     "maxLen",
     "maxLength",
     "encode",
@@ -401,7 +400,12 @@ class _Compiler:
         raise LayoutError(f"{part!s} at character {position + 1}: {reason}")
 
     def compile(self) -> list[str]:
-        pattern, i, n = self.pattern, 0, len(self.pattern)
+        self.run(0, len(self.pattern))
+        return self.parts
+
+    def run(self, i: int, n: int) -> None:
+        """Compile pattern[i:n]: the whole pattern, or what an optional wrapper holds."""
+        pattern = self.pattern
         text: list[str] = []
         while i < n:
             ch = pattern[i]
@@ -423,26 +427,49 @@ class _Compiler:
                 continue
             self.literal("".join(text))
             text = []
-            i = self.conversion(i)
+            i = self.conversion(i, n)
         self.literal("".join(text))
-        return self.parts
 
-    def conversion(self, start: int) -> int:
+    def closing_brace(self, opening: int, n: int) -> int:
+        depth = 0
+        for index in range(opening, n):
+            if self.pattern[index] == "{":
+                depth += 1
+            elif self.pattern[index] == "}":
+                depth -= 1
+                if depth == 0:
+                    return index
+        self.fail_at(opening, self.pattern[opening:n], "the { opened here is not closed by }")
+
+    def conversion(self, start: int, n: int) -> int:
         pattern = self.pattern
-        modifier = _MODIFIER.match(pattern, start + 1)
+        modifier = _MODIFIER.match(pattern, start + 1, n)
         left, min_width, max_width = modifier.groups()
         i = modifier.end()
-        word = _WORD.match(pattern, i)
+        word = _WORD.match(pattern, i, n)
         if word is None:
             shown = pattern[start : i + 1]
-            if i >= len(pattern):
+            if i >= n:
                 self.fail_at(start, shown, "a % at the end of the pattern (write %% for a %)")
             self.fail_at(start, shown, "a % without a conversion character (write %% for a %)")
         name = word.group()
+        if name in _OPTIONAL and word.end() < n and pattern[word.end()] == "{":
+            # log4j2's %notEmpty{…}: what it holds, or nothing when its fields are empty.
+            end = self.closing_brace(word.end(), n)
+            self.parts.append("(?:")
+            self.run(word.end() + 1, end)
+            self.parts.append(")?")
+            return end + 1
+        if name in _WRAPPERS:
+            self.fail_at(
+                start,
+                f"%{name}{{…}}",
+                "wraps another pattern (colour, replacement); paste the pattern inside it",
+            )
         # log4j2 reads the longest known conversion word; what follows is literal text.
         key = next((name[:k] for k in range(len(name), 0, -1) if name[:k] in _CONVERTERS), None)
         if key is None:
-            if name in _WRAPPERS or any(name.startswith(w) for w in _WRAPPERS):
+            if any(name.startswith(w) for w in _WRAPPERS):
                 self.fail_at(
                     start,
                     f"%{name}{{…}}",
@@ -454,8 +481,8 @@ class _Compiler:
         i = word.start() + len(key)
         options: list[str] = []
         if i == word.end():
-            while i < len(pattern) and pattern[i] == "{":
-                end = pattern.find("}", i)
+            while i < n and pattern[i] == "{":
+                end = pattern.find("}", i, n)
                 if end < 0:
                     self.fail_at(i, pattern[start:], "the option opened by { is not closed by }")
                 options.append(pattern[i + 1 : end])

@@ -768,3 +768,31 @@ def test_errors_in_any_readable_layout_are_stored_with_their_fields_and_become_u
 def test_date_formats_and_zones(pattern, line, expected):
     parsed = parse(line, layouts=[compile_layout(pattern)], time_zone="Asia/Shanghai")
     assert parsed.log_time == expected and parsed.message == "x"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("1234 [main] ERROR a.B ndc-1 - x", ("ERROR", "main", "a.B", "x")),  # with the NDC
+        ("1234 [main] WARN a.B - x", ("WARN", "main", "a.B", "x")),  # and without: nothing
+    ],
+)
+def test_log4j2s_not_empty_wrapper_is_read_as_optional(line, expected):
+    # log4j2's own TTCCLayout pattern (what its log4j 1.2 bridge makes of TTCCLayout)
+    layout = compile_layout("%r [%t] %p %c %notEmpty{%x }- %m%n")
+    read = layout.read(line, "UTC")
+    assert (read.level, read.thread, read.component, read.message) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "named"),
+    [
+        ("%d %p %replace{%m}{\\s+}{ }%n", "%replace{…} at character 7"),
+        ("%d %p %red{%m}%n", "%red{…} at character 7"),
+        ("%d %p %notEmpty{[%X{a}] %m%n", "the { opened here is not closed"),
+    ],
+)
+def test_wrappers_whose_output_cannot_be_read_back_are_refused(pattern, named):
+    with pytest.raises(LayoutError) as refused:
+        compile_layout(pattern)
+    assert named in str(refused.value)
