@@ -117,15 +117,25 @@ def _compiled(globs: tuple[str, ...]):
     return pattern_compile(pattern)
 
 
+_UNUSABLE = object()
+
+
+@lru_cache(maxsize=4096)
+def _program(text: str):
+    """The field's RE2 program (None: any host; _UNUSABLE: matches nothing), by its text."""
+    try:
+        return _compiled(tuple(glob_split(text)))
+    except (GlobError, PatternError):
+        return _UNUSABLE
+
+
 def glob_matches(text: str, host: str) -> bool:
     """Whether `host` matches the field's globs; an empty field matches every host (and the
     cluster-wide faults, whose host is empty). An unusable glob matches nothing."""
-    globs = tuple(glob_split(text))
-    if not globs:
+    program = _program(text)
+    if program is None:
         return True
-    try:
-        program = _compiled(globs)
-    except (GlobError, PatternError):
+    if program is _UNUSABLE:
         return False
     return program.search(host) is not None
 

@@ -1,21 +1,27 @@
 """Silences, maintenance windows, snoozes: the suppressor, its reads, and the writes.
 
 The suppressor (registered in OncallConfig.ready through oncall.suppression) answers, for one
-outbox entry, what holds it now: the fault's snooze, else the silence or maintenance window
-that ends last. Three small queries (the fault's snooze, the silences in force, the enabled
-windows); matching runs here, on RE2 for host globs. A held change is kept by the dispatcher
-(status `silenced`, `held_until` = the end given here) and looked at again then.
+outbox entry, what holds it now: the silence, window or snooze that ends last. It reads the
+silences, windows and snoozes at most every SUPPRESSOR_CACHE_SECONDS (_SuppressorCache), and
+the fault's occurrence count only for a fault snoozed for N more occurrences; matching runs
+here, on RE2 for host globs. A held change is kept by the dispatcher (status `silenced`,
+`held_until` = the end given here) and looked at again then. Pages (the fault page) read the
+tables afresh.
 
-Ending a silence, window or snooze early (expire, delete, edit) sets `held_until` to now on the
-entries it holds, so the next tick asks again instead of waiting for the old end.
+Ending a silence, window or snooze early (expire, delete, edit) moves `held_until` of the
+entries it holds to one cache period from now, so the dispatcher asks again then instead of
+waiting for the old end.
 """
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from diagnosis.models import FaultRecord, FaultType, Incident
@@ -33,6 +39,8 @@ from oncall.suppression import Suppression
 # How far an incident silence follows merges (X merged into Y merged into Z…).
 MERGE_DEPTH = 5
 MAX_SILENCE = timedelta(days=366)
+# How stale the worker's copy of the silences and windows may be (see _SuppressorCache).
+SUPPRESSOR_CACHE_SECONDS = 2.0
 # The fault and incident pages' one-click silence.
 ONE_CLICK = timedelta(hours=2)
 
@@ -117,28 +125,34 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _snooze_suppression(subject, now: datetime) -> Suppression | None:
-    snooze = (
-        FaultSnooze.objects.filter(fault_id=subject.fault_id)
-        .values("id", "until", "until_occurrences", "author", "comment", "fault__occurrences")
-        .first()
-    )
+SNOOZE_FIELDS = ("id", "fault_id", "until", "until_occurrences", "author", "comment")
+
+
+def _snooze_row(fault_id: int) -> dict | None:
+    return FaultSnooze.objects.filter(fault_id=fault_id).values(*SNOOZE_FIELDS).first()
+
+
+def _snooze_suppression(snooze: dict | None, now: datetime) -> Suppression | None:
+    """The fault's snooze (a row of SNOOZE_FIELDS) as a Suppression, while it lasts."""
     if snooze is None:
         return None
-    row = FaultSnooze(
-        id=snooze["id"],
-        until=snooze["until"],
-        until_occurrences=snooze["until_occurrences"],
-    )
-    if not row.is_active(now=now, occurrences=snooze["fault__occurrences"]):
+    if snooze["until"] is not None and now >= snooze["until"]:
         return None
     left = ""
-    if row.until_occurrences is not None:
-        left = f", {row.until_occurrences - snooze['fault__occurrences']} more occurrence(s)"
+    if snooze["until_occurrences"] is not None:
+        # Counted afresh: occurrences change all the time, a snooze rarely.
+        occurrences = (
+            FaultRecord.objects.filter(pk=snooze["fault_id"])
+            .values_list("occurrences", flat=True)
+            .first()
+        )
+        if occurrences is None or occurrences >= snooze["until_occurrences"]:
+            return None
+        left = f", {snooze['until_occurrences'] - occurrences} more occurrence(s)"
     return Suppression(
         kind="snooze",
-        id=row.id,
-        ends_at=row.until if row.until_occurrences is None else None,
+        id=snooze["id"],
+        ends_at=snooze["until"] if snooze["until_occurrences"] is None else None,
         reason=_short(f"snoozed by {snooze['author'] or 'someone'}{left}: {snooze['comment']}"),
     )
 
@@ -147,16 +161,86 @@ def silences_in_force(*, now: datetime) -> list[Silence]:
     return list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now).order_by("-ends_at"))
 
 
-def suppressions_for(subject, *, now: datetime | None = None) -> list[Suppression]:
+def _windows_enabled(*, now: datetime, horizon: datetime) -> list[MaintenanceWindow]:
+    """Weekly windows, and one-off windows open at some moment between now and the horizon."""
+    return list(
+        MaintenanceWindow.objects.filter(enabled=True).filter(
+            Q(recurrence=MaintenanceWindow.Recurrence.WEEKLY)
+            | Q(starts_at__lte=horizon, ends_at__gt=now)
+        )
+    )
+
+
+class _SuppressorCache:
+    """The silences, windows and snoozes the worker's suppressor matches against, read at most
+    every SUPPRESSOR_CACHE_SECONDS: the dispatcher asks once per change, and a storm of
+    changes must not read the tables for each (bench/silence_bench.py). Rows are loaded for
+    the whole period (silences starting within it too) and checked against the time of each
+    question.
+
+    A write in this process (services, the admin: model signals) empties it at once; a write in
+    another process (the API, the admin on another host) reaches the worker within the period:
+    that is why `held_recheck` asks the dispatcher to look again only after one period."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loaded_at = float("-inf")
+        self._silences: list[Silence] = []
+        self._windows: list[MaintenanceWindow] = []
+        self._snoozes: dict[int, dict] = {}
+
+    def clear(self, **_signal) -> None:
+        with self._lock:
+            self._loaded_at = float("-inf")
+
+    def rows(self, now: datetime) -> tuple[list[Silence], list[MaintenanceWindow], dict]:
+        with self._lock:
+            clock = time.monotonic()
+            if clock - self._loaded_at >= SUPPRESSOR_CACHE_SECONDS:
+                horizon = now + timedelta(seconds=SUPPRESSOR_CACHE_SECONDS)
+                self._silences = list(
+                    Silence.objects.filter(starts_at__lte=horizon, ends_at__gt=now).order_by(
+                        "-ends_at"
+                    )
+                )
+                self._windows = _windows_enabled(now=now, horizon=horizon)
+                self._snoozes = {
+                    row["fault_id"]: row
+                    for row in FaultSnooze.objects.filter(
+                        Q(until__isnull=True) | Q(until__gt=now)
+                    ).values(*SNOOZE_FIELDS)
+                }
+                self._loaded_at = clock
+            return self._silences, self._windows, self._snoozes
+
+
+_cache = _SuppressorCache()
+suppressor_cache_clear = _cache.clear
+for _model in (Silence, MaintenanceWindow, FaultSnooze):
+    post_save.connect(_cache.clear, sender=_model, dispatch_uid=f"oncall-cache-{_model.__name__}")
+    post_delete.connect(_cache.clear, sender=_model, dispatch_uid=f"oncall-cache-{_model.__name__}")
+
+
+def suppressions_for(
+    subject, *, now: datetime | None = None, cached: bool = False
+) -> list[Suppression]:
     """Everything that holds `subject` now: its snooze first, then silences and windows by
-    latest end."""
+    latest end. `cached`: the worker's copy of the tables (_SuppressorCache)."""
     now = now or timezone.now()
     found: list[Suppression] = []
-    snooze = _snooze_suppression(subject, now)
+    if cached:
+        silence_rows, window_rows, snoozes = _cache.rows(now)
+        snooze = _snooze_suppression(snoozes.get(subject.fault_id), now)
+    else:
+        snooze = _snooze_suppression(_snooze_row(subject.fault_id), now)
+        silence_rows = silences_in_force(now=now)
+        window_rows = _windows_enabled(now=now, horizon=now)
     if snooze is not None:
         found.append(snooze)
     others: list[Suppression] = []
-    for silence in silences_in_force(now=now):
+    for silence in silence_rows:
+        if not silence.starts_at <= now < silence.ends_at:
+            continue
         if silence_matches(silence, subject):
             others.append(
                 Suppression(
@@ -169,9 +253,7 @@ def suppressions_for(subject, *, now: datetime | None = None) -> list[Suppressio
                     ),
                 )
             )
-    for window in MaintenanceWindow.objects.filter(enabled=True).filter(
-        Q(recurrence=MaintenanceWindow.Recurrence.WEEKLY) | Q(starts_at__lte=now, ends_at__gt=now)
-    ):
+    for window in window_rows:
         if not glob_matches(window.host_glob, subject.host or ""):
             continue
         until = window_active_until(window, now)
@@ -197,7 +279,7 @@ def silences_suppressor(change) -> Suppression | None:
         severity=change.severity,
         incident_id=change.incident_id,
     )
-    found = suppressions_for(subject)
+    found = suppressions_for(subject, cached=True)
     if not found:
         return None
     # A finite end beats an open-ended snooze: the dispatcher looks again then.
@@ -253,9 +335,13 @@ def silenced_outbox(*, kind: str, object_id: int) -> QuerySet[OutboxEntry]:
 
 
 def held_recheck(*, kind: str, object_id: int, now: datetime | None = None) -> int:
-    """Let the dispatcher look again, at its next tick, at the entries this one held."""
+    """Let the dispatcher look again at the entries this one held: as soon as every worker's
+    copy of the silences has been read again (one SUPPRESSOR_CACHE_SECONDS), not at the old
+    end."""
     now = now or timezone.now()
-    return silenced_outbox(kind=kind, object_id=object_id).update(held_until=now)
+    _cache.clear()
+    again = now + timedelta(seconds=SUPPRESSOR_CACHE_SECONDS)
+    return silenced_outbox(kind=kind, object_id=object_id).update(held_until=again)
 
 
 def glob_escape(host: str) -> str:
