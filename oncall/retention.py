@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from faultportal.retention import IdWalk, IndexWalk
-from oncall.models import NotificationMessage, OutboxEntry, Silence
+from oncall.models import NotificationGroup, NotificationMessage, OutboxEntry, Silence
 
 POLICIES = [
     IdWalk(
@@ -32,5 +32,16 @@ POLICIES = [
         description="silences that ended (ran out or were expired) before the cutoff",
         model=Silence,
         time_field="ends_at",
+    ),
+    IdWalk(
+        table="notification_groups",
+        setting="NOTIFICATION_RETENTION_DAYS",
+        description="groups (per rule and incident) with nothing pending and no message since",
+        model=NotificationGroup,
+        time_field="created_at",
+        eligible=lambda cutoff: (
+            Q(next_flush_at__isnull=True)
+            & (Q(last_flush_at__isnull=True) | Q(last_flush_at__lt=cutoff))
+        ),
     ),
 ]

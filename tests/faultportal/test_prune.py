@@ -124,6 +124,7 @@ def test_every_growing_table_is_registered_with_its_own_setting():
         "worker_heartbeats": "JOBS_RETENTION_DAYS",
         "notification_outbox": "NOTIFICATION_RETENTION_DAYS",
         "notification_messages": "NOTIFICATION_RETENTION_DAYS",
+        "notification_groups": "NOTIFICATION_RETENTION_DAYS",
         "silences": "SILENCE_RETENTION_DAYS",
     }
 

@@ -144,3 +144,30 @@ def test_a_file_channel_writes_under_the_data_dir_and_nowhere_else(settings, tmp
     for url in ("file://../escape.log", "file:///etc/passwd", "file://a/b", "file://.hidden"):
         with pytest.raises(CommandError, match="plain file name"):
             run("notification_channel", "add", "--name", f"x{len(url)}", "--url", url)
+
+
+def test_prune_deletes_old_finished_notifications_and_keeps_what_is_still_on_its_way(
+    channels, http, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oncall.models import NotificationGroup, NotificationMessage, OutboxEntry
+
+    open_fault(host="old.example.com")
+    deliver()  # sent: 3 messages, their delivery log, 1 dispatched outbox row, 3 groups
+    open_fault(host="new.example.com")  # pending in the outbox
+    long_ago = timezone.now() - timedelta(days=settings.NOTIFICATION_RETENTION_DAYS + 1)
+    for model in (OutboxEntry, NotificationMessage, NotificationGroup):
+        model.objects.update(created_at=long_ago)
+    NotificationGroup.objects.update(last_flush_at=long_ago)
+    for table in ("notification_outbox", "notification_messages", "notification_groups"):
+        run("prune", "--table", table, "--no-progress")
+    assert list(OutboxEntry.objects.values_list("host", "status")) == [
+        ("new.example.com", "pending")
+    ]
+    assert NotificationMessage.objects.count() == 0 and NotificationDelivery.objects.count() == 0
+    assert NotificationGroup.objects.count() == 0
+    deliver()  # what was on its way still goes out
+    assert len(http.posts("/hook")) == 2
