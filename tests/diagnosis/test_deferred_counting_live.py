@@ -252,3 +252,45 @@ def _answers(server: PortalServer) -> bool:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+def test_the_thrift_intake_defers_counts_too_and_writes_them_on_sigterm(storm_db, tmp_path):
+    """flume_thrift_source starts the flusher in its process: batches from several sinks count
+    into the open fault within the interval, and SIGTERM writes what is pending."""
+    from flume.thrift_wire import Status
+    from tests.support.thrift_sink import ThriftSink, event
+    from tests.support.thrift_source import ThriftSourceProcess
+
+    tag = uuid.uuid4().hex[:8]
+    token = token_for(storm_db)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    intake = ThriftSourceProcess(
+        {"DATABASE_URL": storm_db, "FAULT_COUNT_FLUSH_SECONDS": "60"},  # no tick in the test
+        log_path=tmp_path / "thrift.log",
+    ).start()
+    try:
+        path = f"/var/log/hadoop-yarn/{tag}.log"
+
+        def batch(first: int, size: int = 50) -> list:
+            return [
+                event(storm_line(start + timedelta(seconds=first + n), f"/{tag}/t{first + n}"),
+                      file=path, host="nm01.example.com", token=token)
+                for n in range(size)
+            ]  # fmt: skip
+
+        sink = ThriftSink("127.0.0.1", intake.port)
+        try:
+            assert sink.append_batch(batch(0, size=1)) == Status.OK
+            record = the_record(storm_db)  # opened by the call that brought it
+            assert record is not None and (record["status"], record["occurrences"]) == ("open", 1)
+            for first in (1, 51, 101):
+                assert sink.append_batch(batch(first)) == Status.OK
+        finally:
+            sink.close()
+        assert the_record(storm_db)["occurrences"] == 1  # kept by the intake's process
+        assert intake.terminate() == 0
+    finally:
+        intake.kill()
+    record = the_record(storm_db)
+    assert record["occurrences"] == 151
+    assert record["last_seen"].replace(tzinfo=UTC) == start + timedelta(seconds=150)
