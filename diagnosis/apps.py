@@ -9,7 +9,13 @@ class DiagnosisConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from diagnosis.catalogue import catalogue_changed
-        from diagnosis.detection import detect_faults, detected_record, detected_record_later
+        from diagnosis.detection import (
+            detect_faults,
+            detected_record,
+            detected_record_later,
+            event_update,
+            event_updates_record,
+        )
         from diagnosis.flusher import fault_counting_start, fault_counting_stop
         from diagnosis.metrics import open_faults
         from diagnosis.models import FaultType
@@ -28,6 +34,8 @@ class DiagnosisConfig(AppConfig):
                 record_later=detected_record_later,
                 process_started=fault_counting_start,
                 process_stopping=fault_counting_stop,
+                event_update=event_update,
+                event_record=event_updates_record,
             )
         )
 

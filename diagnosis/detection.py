@@ -37,6 +37,7 @@ from diagnosis.models import FaultType
 from diagnosis.normalize import MAX_INPUT_CHARS, exception_class, message_normalize
 from diagnosis.services import (
     Occurrence,
+    fault_occurrence_withdraw,
     fault_occurrences_count_later,
     fault_occurrences_record,
     fingerprint_for,
@@ -88,6 +89,40 @@ def detected_record_later(detected: list[tuple[int, Occurrence]]):
         count([dataclasses.replace(occ, log_id=ids.get(index)) for index, occ in detected])
 
     return record
+
+
+def event_update(before, after) -> tuple[Occurrence | None, Occurrence | None] | None:
+    """An event stored by an earlier request grew (logs/events.py): what it shows now, if that
+    is not what it showed before, as (occurrence to withdraw, occurrence to record).
+
+    `before` and `after` are the whole event as one line (its header's level, time and
+    component; every later line in its trace). A `Caused by:` arriving three requests after its
+    header types the event as it would have had the event arrived whole: the unclassified (or
+    other) occurrence the header alone made is withdrawn, the typed one recorded, both at the
+    header's log time. The same fault before and after: nothing to do (an event is one
+    occurrence, however many lines it has).
+    """
+    catalogue = catalogue_current()
+    old = line_detect(before, catalogue=catalogue)
+    new = line_detect(after, catalogue=catalogue)
+    if old is None and new is None:
+        return None
+    if old is not None and new is not None and old.fingerprint == new.fingerprint:
+        return None
+    return old, new
+
+
+def event_updates_record(updates: list[tuple[tuple, int]]) -> None:
+    """Apply event_update's answers inside the transaction that stores the lines; `head_id` is
+    the event's first row, which the recorded occurrence links to."""
+    for (old, _), _head in sorted(updates, key=lambda u: u[0][0].fingerprint if u[0][0] else ""):
+        if old is not None:
+            fault_occurrence_withdraw(occurrence=old)
+    recorded = [
+        dataclasses.replace(new, log_id=head) for (_, new), head in updates if new is not None
+    ]
+    if recorded:
+        fault_occurrences_record(occurrences=recorded)
 
 
 def line_detect(line, *, catalogue: Catalogue) -> Occurrence | None:

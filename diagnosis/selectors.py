@@ -8,6 +8,7 @@ from django.db.models.fields.json import KT
 from diagnosis.models import Diagnosis, FaultEvent, FaultRecord, Incident, Severity
 from diagnosis.services import ACTIVE_STATUSES
 from logs.models import SystemLog
+from logs.selectors import system_log_event_whole
 
 # The history shown with a fault: its latest state changes, newest first.
 RECENT_EVENTS = 20
@@ -44,11 +45,22 @@ def fault_detail(*, fault_id: int) -> FaultDetail:
     log_ids = {i for i in (fault.first_log_id, fault.latest_log_id) if i is not None}
     # Pruned lines are simply gone (no FK constraint); the stored copies remain.
     logs = SystemLog.objects.in_bulk(log_ids) if log_ids else {}
-    samples = [SampleLine("first", fault.first_sample, logs.get(fault.first_log_id))]
+    # A line whose event continued in later requests (one line per request, as Flume sends
+    # them) is shown as its whole event: the trace under its header (logs/events.py).
+    logs = {pk: system_log_event_whole(line=line) for pk, line in logs.items()}
+    samples = [_sample("first", fault.first_sample, logs.get(fault.first_log_id))]
     if fault.latest_log_id != fault.first_log_id or fault.latest_sample != fault.first_sample:
-        samples.append(SampleLine("latest", fault.latest_sample, logs.get(fault.latest_log_id)))
+        samples.append(_sample("latest", fault.latest_sample, logs.get(fault.latest_log_id)))
     events = list(fault.events.order_by("-at", "-id")[:RECENT_EVENTS])
     return FaultDetail(fault=fault, samples=samples, events=events)
+
+
+def _sample(which: str, text: str, log: SystemLog | None) -> SampleLine:
+    """The stored copy, or the whole event when its row holds more of it than the copy (the
+    copy was taken when the event's first line arrived)."""
+    if log is not None and len(log.raw) > len(text) and log.raw.startswith(text[:200]):
+        text = log.raw
+    return SampleLine(which, text, log)
 
 
 def fault_get(*, fault_id: int) -> FaultRecord:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from diagnosis import counting
@@ -23,7 +24,7 @@ from diagnosis.counting import Merged as _Merged
 from diagnosis.counting import occurrences_merge as _merge
 from diagnosis.entities import extract
 from diagnosis.incidents import incident_refresh, incidents_place, incidents_refresh_for
-from diagnosis.models import SEVERITY_RANK, FaultEvent, FaultRecord, FaultType
+from diagnosis.models import SEVERITY_RANK, FaultEvent, FaultRecord, FaultType, Incident
 
 Status = FaultRecord.Status
 Action = FaultEvent.Action
@@ -207,6 +208,39 @@ def fault_counts_flush() -> int:
         counting.pending.put_back(taken)
         raise
     return sum(entry.count for entry in taken.values())
+
+
+def fault_occurrence_withdraw(*, occurrence: Occurrence) -> None:
+    """Take back an occurrence recorded earlier: the event it came from turned out, once its
+    later lines arrived, to be another fault (diagnosis.detection.event_update).
+
+    The record counts one less. A record this occurrence alone made is deleted, with its
+    history (and its incident, if the record was that incident's only fault): the event never
+    was that fault. Runs in the caller's transaction.
+    """
+    with transaction.atomic(savepoint=False):
+        record = (
+            FaultRecord.objects.select_for_update()
+            .filter(fingerprint=occurrence.fingerprint)
+            .only("id", "occurrences", "incident_id")
+            .first()
+        )
+        if record is None:
+            return
+        if record.occurrences > occurrence.count:
+            FaultRecord.objects.filter(pk=record.pk).update(
+                occurrences=F("occurrences") - occurrence.count, updated_at=timezone.now()
+            )
+            return
+        incident_id = record.incident_id
+        record.delete()
+        if incident_id is not None:
+            incident = Incident.objects.filter(pk=incident_id).first()
+            if incident is not None:
+                if FaultRecord.objects.filter(incident_id=incident_id).exists():
+                    incident_refresh(incident=incident)
+                else:
+                    incident.delete()
 
 
 # What grouping reads from a record; the rest (samples, diagnosis…) is only written or not

@@ -262,6 +262,11 @@ INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 64 * 1024, min_value=25
 # Lines per request: bounds one request's transaction and memory (a 5 MB body of one-byte
 # lines would otherwise be millions of rows). Flume's sink sends one line per request.
 INGEST_MAX_LINES = env_int("INGEST_MAX_LINES", 50_000, min_value=1)
+# Events across requests (logs/events.py, docs/events.md): a stream's open event takes the
+# next continuation line for this long after the stream's last line (a trace cut by a portal
+# or database outage is joined when the sender's backlog arrives), and up to this many rows.
+LOG_EVENT_JOIN_SECONDS = env_int("LOG_EVENT_JOIN_SECONDS", 6 * 3600, min_value=0)
+LOG_EVENT_MAX_ROWS = env_int("LOG_EVENT_MAX_ROWS", 2000, min_value=1)
 # Django refuses bigger bodies before a view sees them; keep its limit above ours.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 # Retention (`manage.py prune`, faultportal/retention.py): lines by when they were received, so

@@ -32,6 +32,13 @@ class LineDetection:
     # writes the counts of open faults from a background flusher, diagnosis/flusher.py).
     process_started: Callable[[], None] | None = None
     process_stopping: Callable[[], None] | None = None
+    # An event stored by an earlier request grew (logs/events.py): called before the write
+    # with the event as it was and as it is now, each as one ParsedLine; returns what changed
+    # for detection (opaque to logs), or None when nothing did.
+    event_update: Callable[[ParsedLine, ParsedLine], Any | None] | None = None
+    # Called in the transaction that writes the rows, with each change and the id of the
+    # event's first row.
+    event_record: Callable[[list[tuple[Any, int]]], None] | None = None
 
 
 _detection: LineDetection | None = None

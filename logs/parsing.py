@@ -134,6 +134,11 @@ class ParsedLine:
     received_at: datetime | None = None
     code_file: str = ""  # %F, where the layout prints it
     code_line: int | None = None  # %L
+    # Set at ingest (logs/events.py, docs/events.md): the sender's stream, and for a row that
+    # continues an event stored by an earlier request, that event's first row and its place.
+    stream: int = 0
+    event_head: int | None = None
+    event_seq: int = 0
 
 
 # The UTC datetime of the last local second converted, per zone: lines come in time order, so

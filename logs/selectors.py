@@ -584,3 +584,50 @@ def system_log_unreadable_recent(*, limit: int, scan: int, chars: int) -> list[S
         .annotate(line=Left("message", chars))[:scan]
     )
     return [row for row in rows if not row.is_continuation][:limit]
+
+
+# --- Events (logs/events.py) ------------------------------------------------------------------
+
+# An event shown whole is cut here: a page holds the start of a runaway event, not all of it.
+EVENT_SHOWN_ROWS = 500
+EVENT_SHOWN_CHARS = 256 * 1024
+
+
+def system_log_event_rows(*, head: SystemLog) -> list[SystemLog]:
+    """The rows that later requests added to the event `head` starts, in order (none for a
+    line that arrived with its whole event): its stream's rows that point at it."""
+    after = SystemLog.objects.filter(stream=head.stream, id__gt=head.pk).order_by("id")
+    # The event's later rows are the stream's next rows (it was the stream's open event while
+    # they arrived): read the stream forward by its index and keep the prefix that points at
+    # the head, never scanning the stream past the event.
+    first = after.values_list("event_head", flat=True).first()
+    if first != head.pk:
+        return []
+    ids = []
+    for pk, event_head in after.values_list("id", "event_head")[:EVENT_SHOWN_ROWS]:
+        if event_head != head.pk:
+            break
+        ids.append(pk)
+    return list(SystemLog.objects.filter(pk__in=ids).order_by("id").only("id", "raw"))
+
+
+def system_log_event_whole(*, line: SystemLog) -> SystemLog:
+    """`line` as its whole event: for the first row of an event that continued in later
+    requests, `raw` and `trace` extended with the later rows' lines (capped). Other lines are
+    returned as they are. Not saved."""
+    if line.event_head is not None or not line.stream:
+        return line
+    later = system_log_event_rows(head=line)
+    if not later:
+        return line
+    raws, traces, size = [line.raw], [line.trace] if line.trace else [], len(line.raw)
+    for row in later:
+        if size + len(row.raw) > EVENT_SHOWN_CHARS:
+            raws.append("[… cut]")
+            break
+        raws.append(row.raw)
+        traces.append(row.raw)
+        size += len(row.raw) + 1
+    line.raw = "\n".join(raws)
+    line.trace = "\n".join(traces)
+    return line

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logs.events import Folded, event_line, event_text_rows, events_fold
 from logs.group_commit import GroupCommit
 from logs.hooks import line_detection
 from logs.layouts import compile_layout
 from logs.metrics import DETECTION_SECONDS, GROUP_COMMIT_ROWS
 from logs.models import IngestRequest, LogLayout, SystemLog
-from logs.parsing import ParsedLine, attach_continuations
+from logs.parsing import ParsedLine
 from logs.sources import log_sources_note
 
 _COLUMNS = (
@@ -39,6 +40,9 @@ _COLUMNS = (
     "received_at",
     "code_file",
     "code_line",
+    "stream",
+    "event_head",
+    "event_seq",
 )
 
 
@@ -89,7 +93,7 @@ def _insert_sql(rows: int = 1) -> str:
 
 
 _sql_by_vendor: dict[tuple[str, int], str] = {}
-# Rows per multi-row INSERT of a group commit: 62 x 16 parameters stays under SQLite's oldest
+# Rows per multi-row INSERT of a group commit: 52 x 19 parameters stays under SQLite's oldest
 # limit of 999 variables per statement.
 GROUP_STATEMENT_ROWS = 999 // len(_COLUMNS)
 
@@ -125,6 +129,9 @@ def _row_params(line: ParsedLine, db_datetime) -> tuple:
         db_datetime(line.received_at),
         line.code_file,
         line.code_line,
+        line.stream,
+        line.event_head,
+        line.event_seq,
     )
 
 
@@ -154,8 +161,8 @@ def _params(rows: Sequence[ParsedLine]) -> list[tuple]:
     return [_row_params(row, db_datetime) for row in rows]
 
 
-# Rows per multi-row INSERT: SQLite's oldest limit is 999 variables per statement (16 columns,
-# so 62 rows); MySQL/MariaDB take a statement up to max_allowed_packet (16 MiB and more), so a
+# Rows per multi-row INSERT: SQLite's oldest limit is 999 variables per statement (19 columns,
+# so 52 rows); MySQL/MariaDB take a statement up to max_allowed_packet (16 MiB and more), so a
 # request's rows go in one or two statements there, within a byte budget.
 STATEMENT_ROWS = {"mysql": 1000}
 STATEMENT_BYTES = 4 * 1024 * 1024
@@ -329,28 +336,36 @@ def system_logs_ingest(
 ) -> IngestResult:
     """Store one request's lines and what detection finds in them, all or nothing.
 
-    With an idempotency key, the key row is inserted first in the same transaction: a
-    concurrent retry blocks on its unique index until this one commits, then is answered
-    from the stored row (replayed) and stores nothing.
+    Lines are folded into events per stream (logs/events.py): a line that continues an event
+    stored by an earlier request is stored with that event's time, level and component, and
+    detection sees the whole event. With an idempotency key, the key row is inserted first in
+    the same transaction: a concurrent retry blocks on its unique index until this one
+    commits, then is answered from the stored row (replayed) and stores nothing.
     """
-    rows = attach_continuations(lines)
-    if not rows:
+    if not lines:
         return IngestResult(accepted=0, rows=0)
-    now = None
+    now = timezone.now()
+    folded = events_fold(lines, token_id=token_id, now=now)
+    rows = folded.rows
     for row in rows:
         if row.received_at is None:  # callers other than the endpoint may leave it to us
-            row.received_at = now = now or timezone.now()
+            row.received_at = now
     # Detection lives above logs and is registered in logs/hooks.py (by diagnosis).
     detection = line_detection()
     started = time.perf_counter()
-    detected = detection.detect(rows) if detection is not None else []
+    detected, updates = _detect(detection, folded) if detection is not None else ([], [])
     DETECTION_SECONDS.observe(time.perf_counter() - started)
     wanted = sorted({index for index, _ in detected})
 
     later = None
-    if idempotency_key is None and detected and len(rows) == 1:
+    if idempotency_key is None and detected and not updates and len(rows) == 1:
         later = _recorded_later(detection, detected)
-    if idempotency_key is None and (not detected or later is not None) and len(rows) == 1:
+    if (
+        idempotency_key is None
+        and not updates
+        and (not detected or later is not None)
+        and len(rows) == 1
+    ):
         # Flume's one-line request, the portal's most frequent: no BEGIN/COMMIT round trips
         # (one INSERT statement commits on its own), and written together with the rows of
         # concurrent requests (logs/group_commit.py). So is one whose faults detection can
@@ -373,6 +388,8 @@ def system_logs_ingest(
                 ids = _insert_rows(rows, wanted)
                 if detected:
                     detection.record(detected, ids)
+                if updates:
+                    detection.event_record(updates)
             log_sources_note(rows)
             return IngestResult(accepted=len(lines), rows=len(rows))
         except _KeyTaken:
@@ -381,6 +398,31 @@ def system_logs_ingest(
                 return replay
             # The key's row vanished (pruned) between our insert and the read: store afresh.
     raise IntegrityError(f"Idempotency-Key {idempotency_key!r} could not be claimed.")
+
+
+def _detect(detection, folded: Folded):
+    """(detected, event updates): the rows that start or stand alone are judged on their own
+    (with the lines folded into them); a row that continues a stored event is judged as that
+    whole event, before and after it, so the event's type follows its whole text."""
+    rows, joined = folded.rows, folded.joined
+    if not joined:
+        return detection.detect(rows), []
+    alone = [index for index in range(len(rows)) if index not in joined]
+    detected = [(alone[i], found) for i, found in detection.detect([rows[i] for i in alone])]
+    updates = []
+    if detection.event_update is None:
+        return detected, updates
+    for index, event in joined.items():
+        row = rows[index]
+        stored = event_text_rows(stream=row.stream, head_id=event.head_id)
+        before = event_line(stored, event.head_id)
+        if before is None:  # the event's first row was pruned meanwhile
+            continue
+        after = event_line(stored, event.head_id, extra=row.raw)
+        change = detection.event_update(before, after)
+        if change is not None:
+            updates.append((change, event.head_id))
+    return detected, updates
 
 
 def _claim_key(token_id: int | None, key: str, body_sha256: str, *, accepted: int) -> None:
