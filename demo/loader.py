@@ -9,7 +9,7 @@ removes exactly the demo and nothing an operator added.
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -25,15 +25,18 @@ from demo.faults import demo_fingerprint, evidence_by_fault, faults_record
 from demo.incidents import incident_story
 from demo.lines import Ids, Line, to_system_log
 from demo.snapshots import Snapshots, snapshot_times
-from demo.topology import HOST_NAMES, HOSTS
+from demo.topology import DOMAIN, HOST_NAMES, HOSTS
 from diagnosis.models import FaultRecord, Incident
 from faultportal.models import ApiToken
 from faultportal.services import api_token_create, api_token_revoke
 from logs.models import SystemLog
-from oncall.models import OutboxEntry
+from oncall.models import MaintenanceWindow, OutboxEntry, Silence
+from oncall.silences import maintenance_window_create, silence_for_fault
 from runs.models import ExecLog
 
 BATCH_SIZE = 1000
+# The author of the demo's silence and maintenance window (how --reset finds them).
+DEMO_AUTHOR = "demo-seed"
 DEMO_RUN_PREFIX = "demo-run-"
 # (name, scopes): one ingest token per node's Flume agent, and the usual service accounts.
 DEMO_TOKENS = [(f"demo-flume-{host.short}", "ingest") for host in HOSTS] + [
@@ -159,6 +162,8 @@ def demo_delete() -> int:
         deleted += SystemLog.objects.filter(host__in=HOST_NAMES).delete()[0]
         deleted += ClusterStatus.objects.filter(source="demo").delete()[0]
         deleted += ApiToken.objects.filter(name__in=[name for name, _ in DEMO_TOKENS]).delete()[0]
+        deleted += Silence.objects.filter(author=DEMO_AUTHOR).delete()[0]
+        deleted += MaintenanceWindow.objects.filter(author=DEMO_AUTHOR).delete()[0]
     return deleted
 
 
@@ -202,7 +207,34 @@ def demo_load(*, story: DemoStory, progress: Progress | None = None) -> DemoCoun
         ExecLog.objects.bulk_create([run for run, _ in story.exec_runs], batch_size=BATCH_SIZE)
         _backdate_runs()
         progress(len(story.exec_runs))
+        _store_mutes(records.values())
     return demo_counts()
+
+
+def _store_mutes(records) -> None:
+    """What an on-call team has muted: the DataNodes' weekly rolling restart, and a silence on
+    an open DataNode fault being worked on (its page says "silenced until …")."""
+    maintenance_window_create(
+        author=DEMO_AUTHOR,
+        name="Sunday DataNode rolling restart",
+        host_glob=f"dn*.{DOMAIN}",
+        recurrence=MaintenanceWindow.Recurrence.WEEKLY,
+        weekdays="sun",
+        start_time=time(3, 0),
+        duration_minutes=90,
+        comment="Restarts one DataNode at a time after the weekly patch run.",
+    )
+    open_worker_faults = sorted(
+        (r for r in records if r.is_active and r.host.startswith("dn")), key=lambda r: r.pk
+    )
+    if open_worker_faults:
+        fault = open_worker_faults[0]
+        silence_for_fault(
+            fault=fault,
+            duration=timedelta(hours=2),
+            author=DEMO_AUTHOR,
+            comment=f"Looking into it on {fault.host.split('.')[0]}; ticket OPS-1042.",
+        )
 
 
 def _store_lines(lines: list[Line], zone: ZoneInfo, rng: random.Random, progress) -> list[str]:

@@ -219,3 +219,35 @@ def test_the_week_is_deterministic_for_a_seed():
         (line.at, line.message) for line in two.lines
     ]
     assert [line.message for line in one.lines] != [line.message for line in other.lines]
+
+
+def test_the_demo_mutes_a_weekly_restart_and_one_open_fault_and_reset_replaces_them(demo, capsys):
+    from oncall.models import MaintenanceWindow, Silence
+    from oncall.silences import fault_suppressions
+
+    (window,) = MaintenanceWindow.objects.all()
+    assert (window.recurrence, window.weekdays, window.host_glob) == (
+        "weekly",
+        "sun",
+        "dn*.hdp.example",
+    )
+    (silence,) = Silence.objects.all()
+    assert silence.state(timezone.now()) == "active"
+    muted = FaultRecord.objects.get(
+        host=silence.host_glob, fault_type__code=silence.fault_type_code
+    )
+    assert muted.is_active
+    assert [s.kind for s in fault_suppressions(fault=muted)][:1] == ["silence"]
+
+    mine = Silence.objects.create(
+        host_glob="prod-dn01",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(hours=1),
+        author="olga",
+        comment="an operator's own",
+    )
+    seed(capsys, "--reset", "--force")
+    assert Silence.objects.filter(author="demo-seed").count() == 1  # replaced, not doubled
+    assert not Silence.objects.filter(pk=silence.pk).exists()
+    assert Silence.objects.filter(pk=mine.pk).exists()  # an operator's silence stays
+    assert MaintenanceWindow.objects.count() == 1
