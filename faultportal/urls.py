@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("diagnosis.api.urls")),
     path("api/", include("rca.api.urls")),
     path("api/", include("oncall.api.silence_urls")),
+    path("api/", include("oncall.api.notification_urls")),
     path("", include("dashboard.urls")),
 ]
 

@@ -171,3 +171,19 @@ def test_prune_deletes_old_finished_notifications_and_keeps_what_is_still_on_its
     assert NotificationGroup.objects.count() == 0
     deliver()  # what was on its way still goes out
     assert len(http.posts("/hook")) == 2
+
+
+def test_the_api_lists_channels_and_rules_with_the_secret_masked(token_client, http):
+    run(
+        "notification_channel", "add", "--name", "ops", "--url", f"json://bot:{SECRET}@{http.url}/h"
+    )
+    run("notification_rule", "add", "--channel", "ops", "--host", "dn*", "--events", "opened")
+    answer = token_client("read").get("/api/notifications/channels")
+    assert answer.status_code == 200
+    assert SECRET not in answer.content.decode()
+    (channel,) = answer.json()["channels"]
+    assert channel["name"] == "ops" and channel["url"].startswith("json://")
+    (rule,) = channel["rules"]
+    assert rule["host_glob"] == "dn*" and rule["events"] == ["opened"]
+    assert token_client("ingest").get("/api/notifications/channels").status_code == 403
+    assert Client().get("/api/notifications/channels").status_code in (401, 403)
