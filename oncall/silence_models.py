@@ -248,8 +248,3 @@ class FaultSnooze(models.Model):
 
     def __str__(self) -> str:
         return f"snooze of fault #{self.fault_id}"
-
-    def is_active(self, *, now, occurrences: int) -> bool:
-        if self.until is not None and now >= self.until:
-            return False
-        return not (self.until_occurrences is not None and occurrences >= self.until_occurrences)
