@@ -25,6 +25,7 @@ from diagnosis.counting import occurrences_merge as _merge
 from diagnosis.entities import extract
 from diagnosis.incidents import incident_refresh, incidents_place, incidents_refresh_for
 from diagnosis.models import SEVERITY_RANK, FaultEvent, FaultRecord, FaultType, Incident
+from logs.group_commit import GroupCommit
 
 Status = FaultRecord.Status
 Action = FaultEvent.Action
@@ -109,7 +110,14 @@ def fault_occurrences_count_later(
     if not counting.pending.active:
         return None
     merged = _merge(occurrences)
-    if not merged or len(_only_counting(merged)) != len(merged):
+    if not merged:
+        return None
+    question = tuple((fingerprint, entry.severity) for fingerprint, entry in sorted(merged.items()))
+    if not (
+        _only_counting_together([question])[0]
+        if connection.in_atomic_block  # its own transaction's view, on its own connection
+        else _status_reads.write(question)
+    ):
         return None
 
     def count(committed: list[Occurrence]) -> None:
@@ -154,30 +162,51 @@ def _only_counting(merged: dict[str, _Merged]) -> dict[str, _Merged]:
     or the flusher holds); a record resolved between this read and the flush is regressed by the
     flush, which decides under the lock as a request would.
     """
-    key = (connection.vendor, len(merged))
+    found = _active_severities(list(merged))
+    return {
+        fingerprint: entry
+        for fingerprint, entry in merged.items()
+        if fingerprint in found and (not entry.severity or entry.severity == found[fingerprint])
+    }
+
+
+def _active_severities(fingerprints: Sequence[str]) -> dict[str, str]:
+    """fingerprint -> severity of the records among these that are open, acknowledged or
+    ignored (one read, no lock)."""
+    key = (connection.vendor, len(fingerprints))
     sql = _only_counting_sql.get(key)
     if sql is None:
         quote = connection.ops.quote_name
         column = FaultRecord._meta.get_field
+        marks = ", ".join(["%s"] * len(fingerprints))
         sql = _only_counting_sql[key] = (
             f"SELECT {quote(column('fingerprint').column)}, {quote(column('severity').column)} "
             f"FROM {quote(FaultRecord._meta.db_table)} "
-            f"WHERE {quote(column('fingerprint').column)} IN ({', '.join(['%s'] * len(merged))})"
+            f"WHERE {quote(column('fingerprint').column)} IN ({marks})"
             f" AND {quote(column('status').column)} IN (%s, %s, %s)"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*merged, Status.OPEN, Status.ACKNOWLEDGED, Status.IGNORED])
-        rows = cursor.fetchall()
-    later = {}
-    for fingerprint, severity in rows:
-        entry = merged[fingerprint]
-        if entry.severity and entry.severity != severity:
-            continue
-        later[fingerprint] = entry
-    return later
+        cursor.execute(sql, [*fingerprints, Status.OPEN, Status.ACKNOWLEDGED, Status.IGNORED])
+        return dict(cursor.fetchall())
 
 
 _only_counting_sql: dict[tuple[str, int], str] = {}
+
+
+def _only_counting_together(rows: Sequence[tuple[tuple[str, str | None], ...]]) -> list[bool]:
+    """For the status reads of concurrent one-line requests (_status_reads): one read for all
+    their fingerprints; per request, whether all its occurrences only count."""
+    found = _active_severities(sorted({fingerprint for row in rows for fingerprint, _ in row}))
+    return [
+        all(fp in found and (not severity or severity == found[fp]) for fp, severity in row)
+        for row in rows
+    ]
+
+
+# A storm's one-line requests all ask the same question at once: the first one reads for itself
+# and for every request that arrived meanwhile (logs/group_commit.py's leader pattern, on a read:
+# a request never joins a read already sent, so it sees every change committed before it came).
+_status_reads = GroupCommit(_only_counting_together)
 
 
 def _pending_add(merged: dict[str, _Merged]) -> None:
