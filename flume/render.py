@@ -26,9 +26,16 @@ class RenderError(ValueError):
     pass
 
 
-def portal_endpoint(*, portal_url: str, host: str, logtype: str, token: str | None) -> str:
-    """The sink URL for one log type; query values are URL-encoded (the sink sends them as is)."""
+def portal_endpoint(
+    *, portal_url: str, host: str, logtype: str, token: str | None, source_file: str = ""
+) -> str:
+    """The sink URL for one log type; query values are URL-encoded (the sink sends them as is).
+
+    `source_file` (the endpoint's `file=`) names what a sink tails when it tails one daemon's
+    log: the portal then keeps that sink's lines a stream of their own (docs/events.md)."""
     query = f"host={quote(host, safe='')}&logtype={quote(logtype, safe='')}"
+    if source_file:
+        query += f"&file={quote(source_file, safe='/')}"
     query += "&token=" + (quote(token, safe="") if token else TOKEN_PLACEHOLDER)
     return f"{portal_url.rstrip('/')}{PORTAL_PATH}?{query}"
 
@@ -109,7 +116,14 @@ def render_agent_config(
         logtype = parse_qs(endpoint.query).get("logtype", [""])[0]
         if not logtype or "${" in logtype:
             raise RenderError(f"{agent.key('sinks', name, 'endpoint')} has no logtype= value")
-        url = portal_endpoint(portal_url=portal_url, host=host, logtype=logtype, token=token)
+        source_file = parse_qs(endpoint.query).get("file", [""])[0]
+        url = portal_endpoint(
+            portal_url=portal_url,
+            host=host,
+            logtype=logtype,
+            token=token,
+            source_file=source_file,
+        )
         for entry in props.entries:  # every copy of the key, so a duplicate cannot win
             if entry.key == agent.key("sinks", name, "endpoint"):
                 replace(entry, url)

@@ -123,3 +123,21 @@ def test_bad_arguments_are_refused_before_a_token_is_created(tmp_path, args):
     with pytest.raises(CommandError):
         call_command("render_flume_config", *args, "--create-token", stdout=StringIO())
     assert not ApiToken.objects.exists()
+
+
+def test_a_sink_per_daemon_log_keeps_its_file_so_its_traces_stay_its_own():
+    """A sink that tails one daemon's log names it with `file=`: rendering keeps the value, and
+    the portal makes that sink's lines a stream of their own (docs/events.md)."""
+    from flume.render import SHIPPED_CONFIG, render_agent_config
+
+    shipped = SHIPPED_CONFIG.read_text(encoding="iso-8859-1")
+    key = "a1.sinks.hdfs_portal.endpoint = "
+    (line,) = [line for line in shipped.splitlines() if line.startswith(key)]
+    text = shipped.replace(line, line + "&file=/var/log/hadoop/namenode")
+    rendered = render_agent_config(
+        text, host="nn01.example.com", portal_url="http://portal:8000", token="fpt_x"
+    )
+    query = parse_qs(urlsplit(endpoints(rendered)["hdfs_portal"]).query)
+    assert query["file"] == ["/var/log/hadoop/namenode"]
+    assert query["host"] == ["nn01.example.com"] and query["logtype"] == ["hdfs"]
+    assert "file" not in parse_qs(urlsplit(endpoints(rendered)["yarn_portal"]).query)
