@@ -41,8 +41,31 @@ class ScheduleError(ValueError):
 
 
 def glob_split(text: str) -> list[str]:
-    """The globs of a field: split on commas and white space, blanks dropped."""
-    return [part for part in text.replace(",", " ").split() if part]
+    """The globs of a field: split on commas and white space outside `[…]`, blanks dropped
+    (so `[,]` and `[ ]` stand for the character itself)."""
+    parts, current, in_class, class_start = [], [], False, 0
+    for index, char in enumerate(text):
+        if in_class:
+            current.append(char)
+            # `]` closes the set unless it is its first member (`[]…]`, `[!]…]`).
+            if char == "]" and index > class_start:
+                in_class = False
+            continue
+        if char == "[":
+            in_class = True
+            class_start = index + 1
+            if text[index + 1 : index + 2] == "!":
+                class_start += 1
+            current.append(char)
+        elif char == "," or char.isspace():
+            if current:
+                parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if current:
+        parts.append("".join(current))
+    return parts
 
 
 def _class_to_re(body: str) -> str:

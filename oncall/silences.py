@@ -346,7 +346,8 @@ def held_recheck(*, kind: str, object_id: int, now: datetime | None = None) -> i
 
 def glob_escape(host: str) -> str:
     """A glob that matches exactly this host name."""
-    return "".join(f"[{char}]" if char in "*?[]!, " else char for char in host)
+    # `!` is special only right after `[`; `,` and white space would split the field.
+    return "".join(f"[{char}]" if char in "*?[]," or char.isspace() else char for char in host)
 
 
 def _check_type(code: str) -> None:

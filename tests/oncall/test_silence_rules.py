@@ -202,3 +202,27 @@ def test_notification_rules_read_host_globs_as_silences_do(glob, host, expected)
     assert glob_matches(glob, host) is expected
     with pytest.raises(GlobError):
         rule_glob_check("rack[0-3")
+
+
+@pytest.mark.parametrize(
+    ("glob", "host", "expected"),
+    [
+        ("dn[,]1", "dn,1", True),  # a separator inside a set is the character itself
+        ("dn[ ]1, x", "dn 1", True),
+        ("dn[ ]1, x", "x", True),
+        ("[]]x, y", "]x", True),
+        ("[!]]x", "ax", True),
+    ],
+)
+def test_separators_inside_a_set_do_not_split_the_field(glob, host, expected):
+    assert glob_matches(glob, host) is expected
+
+
+def test_the_one_click_glob_matches_exactly_its_host():
+    from oncall.silences import glob_escape
+
+    for host in ("dn1.prod", "dn[1]*?.x", "odd,host name", "a!b"):
+        glob = glob_escape(host)
+        assert glob_matches(glob, host), (glob, host)
+        assert not glob_matches(glob, host + "x")
+        assert not glob_matches(glob, "x" + host)
