@@ -370,9 +370,12 @@ def _text_frequency(queryset, query) -> int:
 
 
 def _newest_limited(queryset, fields, limit: int) -> list | None:
-    """`_newest` under SEARCH_INDEX_SECONDS; None when the database gave up on it."""
+    """`_newest` under SEARCH_INDEX_SECONDS; None when the database gave up on it.
+
+    Never longer than the whole search's SEARCH_STATEMENT_SECONDS: this limit replaces the
+    session's for the lookup, so a smaller statement limit must win."""
     try:
-        with _statement_limit(SEARCH_INDEX_SECONDS):
+        with _statement_limit(min(SEARCH_INDEX_SECONDS, SEARCH_STATEMENT_SECONDS)):
             return _newest(queryset, fields, limit)
     except SearchTooSlow:
         return None
