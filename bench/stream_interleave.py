@@ -5,10 +5,12 @@
     .venv/bin/python bench/stream_interleave.py --events 4000 --seed 7
 
 Flume itself is not on this machine, so the part of the chain before the portal is emulated,
-deterministically, as the shipped configuration (flume/hadoop-log-agent.conf) sets it up on an
-HA master where the NameNode and the JournalNode log into /var/log/hadoop: both files match the
-`hdfs` filegroup of source `hadoop_dir`, go to channel `hdfs_ch` and leave by the one sink
-`hdfs_portal` (URL: host, logtype=hdfs, token; no file). The emulation follows TaildirSource:
+deterministically, as the agent file shipped before issue 13 set it up on an HA master where
+the NameNode and the JournalNode log into /var/log/hadoop: both files matched the `hdfs`
+filegroup of source `hadoop_dir`, went to channel `hdfs_ch` and left by the one sink
+`hdfs_portal` (URL: host, logtype=hdfs, token; no file). The shipped file now gives each master
+daemon its own flow; the daemons still grouped in `hdfs_ch` (DataNode, router, NFS gateway)
+share a sink as these two did. The emulation follows TaildirSource:
 each poll walks the files and reads, per file, batches of `batchSize` whole lines until a batch
 comes back short or `maxBatchCount` batches were read (values read from the shipped file);
 the channel keeps that order and the sink sends it one line per request. The daemons write as

@@ -18,10 +18,16 @@ from tests.support.services import REPO_ROOT
 
 SHIPPED = SHIPPED_CONFIG.read_text(encoding="iso-8859-1")
 HDFS_GROUP = (
-    "a1.sources.hdfs_dir.filegroups.hdfs = /var/log/hadoop/hdfs/(?!.*audit)(?!gc).*\\\\.log"
+    "a1.sources.hdfs_dir.filegroups.hdfs = /var/log/hadoop/hdfs/"
+    "(?![^-]+-[^-]+-(namenode|secondarynamenode|journalnode|zkfc)-)(?!.*audit)(?!gc).*\\\\.log"
+)
+NAMENODE_GROUP = (
+    "a1.sources.hdfs_dir.filegroups.namenode = /var/log/hadoop/hdfs/"
+    "[^-]+-[^-]+-(namenode|secondarynamenode)-.+\\\\.log"
 )
 YARN_GROUP = (
-    "a1.sources.apps_yarn_dir.filegroups.yarn = /apps/yarn/logs/(?!.*audit)(?!gc).*\\\\.log"
+    "a1.sources.apps_yarn_dir.filegroups.yarn = /apps/yarn/logs/"
+    "(?![^-]+-[^-]+-resourcemanager-)(?!.*audit)(?!gc).*\\\\.log"
 )
 
 
@@ -54,7 +60,8 @@ def test_the_shipped_configuration_routes_every_status_as_the_portal_contract_ne
     from flume.httpsink import HttpSinkSettings
 
     agent = agents_from_properties(properties.loads(SHIPPED)).agents["a1"]
-    assert len(agent.listed("sinks")) == 4
+    # One sink per log type, and one per master daemon log (issue 13: streams that interleave).
+    assert len(agent.listed("sinks")) == 8
     for name in agent.listed("sinks"):
         keys = dict(agent.component("sinks", name).keys)
         keys["endpoint"] = "http://portal:8000/api/log/auto-upload?host=h&logtype=x&token=t"
@@ -230,7 +237,7 @@ BROKEN = [
         id="listed-source-without-properties",
     ),
     pytest.param(
-        [("mapreduce_portal\n", "\n")],
+        [("mapreduce_portal namenode_portal", "namenode_portal")],
         "a1.channels.mapreduce_ch",
         "no sink drains this channel",
         id="channel-without-sink",
@@ -238,8 +245,8 @@ BROKEN = [
     pytest.param(
         [
             (
-                "a1.sources.yarn_dir.filegroups = yarn",
-                "a1.sources.yarn_dir.filegroups = yarn nodemanager",
+                "a1.sources.yarn_dir.filegroups = resourcemanager yarn",
+                "a1.sources.yarn_dir.filegroups = resourcemanager yarn nodemanager",
             )
         ],  # noqa: E501
         "a1.sources.yarn_dir.filegroups.nodemanager",
@@ -276,7 +283,7 @@ BROKEN = [
         id="endpoint-without-token",
     ),
     pytest.param(
-        [("host=${env:FLUME_HOST}&logtype=hdfs", "host=${FLUME_HOST}&logtype=hdfs")],
+        [("host=${env:FLUME_HOST}&logtype=hdfs&token", "host=${FLUME_HOST}&logtype=hdfs&token")],
         "a1.sinks.hdfs_portal.endpoint",
         "'${env:FLUME_HOST}'",
         id="pre-1.10-variable",
@@ -330,7 +337,7 @@ def test_a_memory_channel_can_be_accepted_explicitly(tmp_path):
         ([("a1.sinks.hdfs_portal.acceptHeader", "a1.sinks.hdfs_portal.accept")], "a1.sinks.hdfs_portal.accept", "not an HttpSink setting"),  # noqa: E501
         ([(HDFS_GROUP, HDFS_GROUP + "\n" + HDFS_GROUP.replace("\\\\.", "\\."))], "a1.sources.hdfs_dir.filegroups.hdfs", "set 2 times"),  # noqa: E501
         ([(HDFS_GROUP, HDFS_GROUP.replace("\\\\.", "\\."))], "a1.sources.hdfs_dir.filegroups.hdfs", "lost its backslash"),  # noqa: E501
-        ([(HDFS_GROUP, HDFS_GROUP.replace("\\\\.log", "\\\\.log.*"))], "a1.sources.hdfs_dir.filegroups.hdfs", "rotated names"),  # noqa: E501
+        ([(NAMENODE_GROUP, NAMENODE_GROUP.replace("\\\\.log", "\\\\.log.*"))], "a1.sources.hdfs_dir.filegroups.namenode", "rotated names"),  # noqa: E501
         ([("a1.sources.hdfs_dir.skipToEnd = true\n", "")], "a1.sources.hdfs_dir.skipToEnd", "decide"),  # noqa: E501
         ([("a1.sinks.hdfs_portal.backoff.429 = true", "a1.sinks.hdfs_portal.backoff.429 = false")], "a1.sinks.hdfs_portal.backoff.429", "hammers"),  # noqa: E501
         ([("a1.sinks = hadoop_portal", "a1.sinks = ")], "a1.sinks.hadoop_portal", "silently ignores"),  # noqa: E501

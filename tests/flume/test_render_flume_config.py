@@ -37,7 +37,12 @@ def test_the_rendered_file_passes_the_checker_and_carries_host_logtype_and_token
     assert result.ok and not result.warnings, [str(f) for f in result.findings]
     assert result.env_vars == []  # nothing left for the environment to fill in
     urls = endpoints(text)
-    assert set(urls) == {"hadoop_portal", "hdfs_portal", "yarn_portal", "mapreduce_portal"}
+    # A sink per log type, and one per master daemon's log, which names it with file= so that
+    # its traces stay its own (issue 13, "Streams that interleave").
+    daemons = {"namenode": "hdfs", "journalnode": "hdfs", "zkfc": "hdfs", "resourcemanager": "yarn"}
+    assert set(urls) == {"hadoop_portal", "hdfs_portal", "yarn_portal", "mapreduce_portal"} | {
+        f"{daemon}_portal" for daemon in daemons
+    }
     for name, url in urls.items():
         parts = urlsplit(url)
         assert (parts.scheme, parts.netloc, parts.path) == (
@@ -45,14 +50,14 @@ def test_the_rendered_file_passes_the_checker_and_carries_host_logtype_and_token
             "portal:8000",
             "/api/log/auto-upload",
         )
-        assert parse_qs(parts.query) == {
-            "host": ["dn01.example.com"],
-            "logtype": [name.removesuffix("_portal")],
-            "token": ["fpt_Ab-9_x"],
-        }
+        flow = name.removesuffix("_portal")
+        expected = {"host": ["dn01.example.com"], "logtype": [flow], "token": ["fpt_Ab-9_x"]}
+        if flow in daemons:
+            expected |= {"logtype": [daemons[flow]], "file": [flow]}
+        assert parse_qs(parts.query) == expected
     # Every comment of the shipped file is kept, and the token is only in the endpoints.
     assert "What is NOT shipped" in text
-    assert text.count("fpt_Ab-9_x") == 4
+    assert text.count("fpt_Ab-9_x") == 8
 
 
 def test_the_file_is_readable_by_its_owner_only(tmp_path):
@@ -90,8 +95,13 @@ def test_omitted_sources_take_unfed_channels_and_their_sinks_with_them(tmp_path)
     )  # fmt: skip
     agent = agents_from_properties(properties.loads(text)).agents["a1"]
     assert agent.listed("sources") == ["hdfs_dir", "yarn_dir", "apps_yarn_dir"]
-    assert agent.listed("channels") == ["hdfs_ch", "yarn_ch"]
-    assert agent.listed("sinks") == ["hdfs_portal", "yarn_portal"]
+    assert agent.listed("channels") == [
+        "hdfs_ch", "yarn_ch", "namenode_ch", "journalnode_ch", "zkfc_ch", "resourcemanager_ch",
+    ]  # fmt: skip
+    assert agent.listed("sinks") == [
+        "hdfs_portal", "yarn_portal",
+        "namenode_portal", "journalnode_portal", "zkfc_portal", "resourcemanager_portal",
+    ]  # fmt: skip
     assert "a1.sources.mapred_dir." not in text and "a1.channels.hadoop_ch." not in text
     result = check_config(properties.loads(text))
     assert result.ok and not result.warnings, [str(f) for f in result.findings]
