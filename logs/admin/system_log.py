@@ -12,6 +12,7 @@ own) sort last. Log text is hostile: it is only ever shown escaped.
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.db.models.functions import Left
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
@@ -20,6 +21,7 @@ from faultportal.admin_pagination import EstimatedCountPaginator
 from logs.admin.filters import HostFilter, LogTimeFilter, LogTypeFilter
 from logs.admin.links import system_logs_admin_url, system_logs_around_url
 from logs.models import SystemLog
+from logs.selectors import system_log_event_whole
 
 # The list fetches only the start of each message (a line may hold 64 KiB) and shows less.
 MESSAGE_HEAD_CHARS = 400
@@ -109,7 +111,7 @@ class SystemLogAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Text", {"fields": ["message_text", "trace_text"]}),
+        ("Text", {"fields": ["message_text", "trace_text", "event_text"]}),
         ("As received", {"fields": ["raw_text", "is_continuation", "truncated", "decode_errors"]}),
         ("Context", {"fields": ["context_links"]}),
     ]
@@ -119,6 +121,7 @@ class SystemLogAdmin(admin.ModelAdmin):
         "message_text",
         "trace_text",
         "raw_text",
+        "event_text",
         "context_links",
     ]
 
@@ -246,6 +249,25 @@ class SystemLogAdmin(admin.ModelAdmin):
     @admin.display(description="raw line(s)")
     def raw_text(self, obj):
         return self._pre(obj.raw)
+
+    @admin.display(description="whole event")
+    def event_text(self, obj):
+        """The event this row belongs to when its lines came in several requests (one line per
+        request from Flume): the later rows of a header's event, or where a later row's event
+        starts (docs/events.md)."""
+        if obj.event_head is not None:
+            return format_html(
+                'line {} of the event that starts at <a href="{}">#{}</a>',
+                obj.event_seq + 1,
+                reverse("admin:logs_systemlog_change", args=[obj.event_head]),
+                obj.event_head,
+            )
+        whole = system_log_event_whole(line=SystemLog(**{
+            f.attname: getattr(obj, f.attname) for f in SystemLog._meta.concrete_fields
+        }))  # fmt: skip
+        if whole.raw == obj.raw:
+            return "—"  # the event arrived whole
+        return self._pre(whole.raw)
 
     @admin.display(description="more lines")
     def context_links(self, obj):

@@ -322,3 +322,21 @@ def test_lines_in_no_layout_do_not_fold_into_each_other(api, tokens):
     rows = list(SystemLog.objects.filter(host=HOST).order_by("id"))
     assert [row.raw for row in rows] == unreadable * 2
     assert {(row.level, row.log_time, row.event_head) for row in rows} == {("UNKNOWN", None, None)}
+
+
+def test_the_admin_shows_a_line_as_its_whole_event(api, tokens, admin_client):
+    at = header_time()
+    lines = cluster_id_trace(at)
+    send(api, tokens["ingest"], lines, one_per_request=True)
+    head, *later = SystemLog.objects.filter(host=HOST).order_by("id")
+
+    page = admin_client.get(reverse("admin:logs_systemlog_change", args=[head.pk]))
+    soup = BeautifulSoup(page.content, "html.parser")
+    whole = soup.select_one(".field-event_text pre")
+    assert whole is not None and whole.get_text() == "\n".join(lines)
+
+    page = admin_client.get(reverse("admin:logs_systemlog_change", args=[later[-1].pk]))
+    soup = BeautifulSoup(page.content, "html.parser")
+    link = soup.select_one(".field-event_text a")
+    assert link["href"] == reverse("admin:logs_systemlog_change", args=[head.pk])
+    assert f"line {len(lines)} of the event" in soup.select_one(".field-event_text").get_text()
