@@ -48,11 +48,13 @@ def start_portal(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
     return process
 
 
-def start_intake(db_url: str, workers: int, log_path: Path) -> tuple[subprocess.Popen, int]:
+def start_intake(
+    db_url: str, workers: int, processes: int, log_path: Path
+) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": ""}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "flume_thrift_source", "--bind", "127.0.0.1", "--port",
-         "0", "--workers", str(workers)],
+         "0", "--workers", str(workers), "--processes", str(processes)],
         cwd=REPO, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -99,7 +101,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="http/thrift pairs, alternating")
     parser.add_argument("--sinks", type=int, default=16)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--intake-workers", type=int, default=8)
+    parser.add_argument("--intake-workers", type=int, default=8, help="threads per process")
+    parser.add_argument("--intake-processes", type=int, default=1)
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
@@ -119,13 +122,14 @@ def main() -> None:
         port = free_port()
         processes.append(start_portal(db_url, port, RESULTS / f"{stamp}_portal.log"))
         intake, intake_port = start_intake(
-            db_url, args.intake_workers, RESULTS / f"{stamp}_intake.log"
+            db_url, args.intake_workers, args.intake_processes, RESULTS / f"{stamp}_intake.log"
         )
         processes.append(intake)
         load = os.getloadavg()
         print(
             f"== {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-            f"(shared machine); gunicorn.conf.py defaults; intake {args.intake_workers} workers; "
+            f"(shared machine); gunicorn.conf.py defaults; intake {args.intake_processes} "
+            f"process(es) x {args.intake_workers} workers; "
             f"{args.duration:.0f} s per case",
             flush=True,
         )
