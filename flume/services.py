@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from faultportal.api.authentication import TokenInfo, lookup_token
@@ -50,6 +51,7 @@ from logs.services import system_logs_ingest
 
 DEFAULT_LOGTYPE = "hadoop"
 KEY_PREFIX = "flume-thrift:"
+FIRST_EVENT_PREFIX = "flume-thrift-first:"
 DIGEST_CHARS = 32  # 128 bits of SHA-256 per digest
 # Refusal reasons, as counted and logged.
 MISSING_TOKEN = "missing_token"
@@ -147,6 +149,50 @@ def batch_key(digests: list[str]) -> str:
     return f"{KEY_PREFIX}{digests[0]}:{len(digests)}:{digests[-1]}"
 
 
+def first_event_key(digests: list[str]) -> str:
+    """The marker a committed batch leaves beside its key: "a batch started with this event".
+
+    Unique per token like every idempotency key, so inserting it is the resend check: it
+    succeeds for a batch whose first event no committed batch started with (every batch but a
+    resend), and clashes for a possible resend, which is then looked up (`_already_stored`).
+    That saves the lookup's round trip on every other batch. Not under KEY_PREFIX, so the
+    lookup's range scan never meets it.
+    """
+    return f"{FIRST_EVENT_PREFIX}{digests[0]}"
+
+
+# Keys of batches committed before markers existed have no marker: until the resend window has
+# passed over the newest of them, every batch is looked up first (one query per process).
+_lookup_all_until: dict[str, float] = {}
+_lookup_all_guard = threading.Lock()
+
+
+def _must_look_up_first() -> bool:
+    alias = connection.alias
+    until = _lookup_all_until.get(alias)
+    if until is None:
+        with _lookup_all_guard:
+            until = _lookup_all_until.get(alias)
+            if until is None:
+                window = timedelta(seconds=settings.FLUME_THRIFT_RESEND_WINDOW_SECONDS)
+                keys = IngestRequest.objects.filter(
+                    idempotency_key__startswith=KEY_PREFIX,
+                    created_at__gte=timezone.now() - window,
+                )
+                first_marker = (
+                    IngestRequest.objects.filter(idempotency_key__startswith=FIRST_EVENT_PREFIX)
+                    .order_by("created_at")
+                    .values_list("created_at", flat=True)
+                    .first()
+                )
+                if first_marker is not None:
+                    keys = keys.filter(created_at__lt=first_marker)
+                newest = keys.order_by("-created_at").values_list("created_at", flat=True).first()
+                until = 0.0 if newest is None else (newest + window).timestamp()
+                _lookup_all_until[alias] = until
+    return until > 0.0 and time.time() < until
+
+
 def _already_stored(digests: list[str], token_ids: set[int]) -> int:
     """How many leading events of the batch a committed earlier batch already holds."""
     if not digests:
@@ -183,6 +229,10 @@ class _Duplicate(Exception):
     pass
 
 
+class _MaybeResent(Exception):
+    """The batch's first event began a committed batch: look up how much of it is stored."""
+
+
 def thrift_batch_ingest(
     *, events: Sequence[tuple[Mapping, bytes]], peer: str, received_at=None
 ) -> BatchOutcome:
@@ -191,7 +241,6 @@ def thrift_batch_ingest(
     if not events:
         return outcome
     received_at = received_at or timezone.now()
-    limits = Limits(settings.INGEST_MAX_LINE_BYTES, settings.INGEST_MAX_LINES)
     tokens_seen: dict = {}
     checked = []
     for headers, body in events:
@@ -205,14 +254,27 @@ def thrift_batch_ingest(
         return outcome
 
     digests = _identity_digests(events)
+    keyed = bool(digests) and len(digests) == len(events)
+    if keyed and not _must_look_up_first():
+        # The usual batch: its marker's insert is the resend check (first_event_key).
+        token_refused = Counter(outcome.refused)
+        try:
+            return _store(outcome, checked, 0, digests, valid_tokens, peer, received_at,
+                          marker=True)  # fmt: skip
+        except _MaybeResent:
+            outcome = BatchOutcome(ok=True, events=len(events), refused=token_refused)
     skip = _already_stored(digests, valid_tokens)
     outcome.duplicates = skip
     if skip == len(events):
         return outcome
+    return _store(outcome, checked, skip, digests, valid_tokens, peer, received_at, marker=False)
 
+
+def _store(outcome, checked, skip, digests, valid_tokens, peer, received_at, *, marker):
     # One ingest call per stream (token, host, logtype, file), lines in file order: a batch
     # mixes the events of several files, and a stack trace must join the line before it in
     # its own file, not the other file's line that happens to precede it in the batch.
+    limits = Limits(settings.INGEST_MAX_LINE_BYTES, settings.INGEST_MAX_LINES)
     streams: dict[tuple, list] = {}
     layouts = log_layouts_current()
     for headers, body, info in checked[skip:]:
@@ -249,25 +311,39 @@ def thrift_batch_ingest(
         lock.acquire()
     try:
         with transaction.atomic():
-            if digests and len(digests) == len(events):
-                try:
-                    # No savepoint: a clash rolls the whole batch back anyway.
-                    IngestRequest.objects.create(
-                        token_id=min(valid_tokens),
+            if digests and len(digests) == len(checked):
+                accepted = sum(len(lines) for lines in streams.values())
+                token_id = min(valid_tokens)
+                keys = [
+                    IngestRequest(
+                        token_id=token_id,
                         idempotency_key=batch_key(digests),
                         body_sha256=hashlib.sha256(digests[-1].encode()).hexdigest(),
-                        accepted=sum(len(lines) for lines in streams.values()),
+                        accepted=accepted,
                     )
+                ]
+                if marker:
+                    keys.append(
+                        IngestRequest(
+                            token_id=token_id,
+                            idempotency_key=first_event_key(digests),
+                            accepted=accepted,
+                        )
+                    )
+                try:
+                    # One INSERT for both rows; no savepoint: a clash rolls the batch back.
+                    IngestRequest.objects.bulk_create(keys)
                 except IntegrityError:
-                    # The same batch, sent again while the first was being committed.
-                    raise _Duplicate from None
+                    # The marker: a resend (or the batch's first event began an older batch).
+                    # The key: the same batch, sent again while the first was being committed.
+                    raise _MaybeResent if marker else _Duplicate from None
             for (token_id, *_), lines in streams.items():
                 if lines:
                     outcome.lines_stored += system_logs_ingest(
-                        lines=lines, token_id=token_id
+                        lines=lines, token_id=token_id, savepoint=False
                     ).accepted
     except _Duplicate:
-        outcome.duplicates = len(events)
+        outcome.duplicates = len(checked)
         outcome.lines_stored = 0
     finally:
         for lock in locks:
